@@ -1,0 +1,218 @@
+"""Shared fixtures.
+
+The suite runs against one database per run, chosen by TEST_DB:
+- `sqlite` (default): a fresh file in a temporary folder;
+- `postgresql`: a new database created on TEST_PG_URL's server and dropped at the end.
+Redis, when a test needs it, is a database number claimed for this run only.
+Under CI=true (or REQUIRE_SERVICES=1) a missing service fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="tracker-tests-"))
+os.environ["INSTANCE_PATH"] = str(_TMP / "instance")
+os.environ.setdefault("APP_ENV", "test")
+for _name in ("DATABASE_URL", "CELERY_BROKER_URL", "MAIL_SERVER", "REDIS_URL"):
+    os.environ.pop(_name, None)
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from tracker import create_app  # noqa: E402
+from tracker.extensions import db  # noqa: E402
+
+TEST_DB = os.environ.get("TEST_DB", "sqlite")
+PG_SERVER_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_SERVER_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+REQUIRE_SERVICES = os.environ.get("CI", "").lower() == "true" or os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def service_missing(message: str):
+    """Fail under CI, skip on a developer machine without the service."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service unavailable: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def pytest_report_header(config):
+    return f"database: {TEST_DB}; services required: {REQUIRE_SERVICES}"
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """A database for this run only, schema built by the migrations."""
+    if TEST_DB == "postgresql":
+        name = f"tracker_test_{os.getpid()}_{secrets.token_hex(4)}"
+        try:
+            admin = create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as exc:  # noqa: BLE001
+            service_missing(f"PostgreSQL at {PG_SERVER_URL}: {exc}")
+        url = PG_SERVER_URL.rsplit("/", 1)[0] + "/" + name
+        yield url
+        with admin.connect() as conn:
+            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+    else:
+        yield f"sqlite:///{_TMP / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis database number claimed for this run (released at the end)."""
+    import redis
+
+    client = None
+    try:
+        for number in range(1, 16):
+            client = redis.Redis.from_url(f"{REDIS_SERVER_URL}/{number}")
+            if client.set("tracker-test-claim", str(os.getpid()), nx=True, ex=3600):
+                break
+        else:
+            service_missing("no free Redis database number")
+    except redis.exceptions.ConnectionError as exc:
+        service_missing(f"Redis at {REDIS_SERVER_URL}: {exc}")
+    client.flushdb()
+    client.set("tracker-test-claim", str(os.getpid()), ex=3600)
+    yield f"{REDIS_SERVER_URL}/{number}"
+    client.flushdb()
+    client.close()
+
+
+def base_config(database_url: str) -> dict:
+    """Test configuration; tests that need Celery or mail add to it."""
+    return {
+        "TESTING": True,
+        "APP_ENV": "test",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_FOLDER": str(_TMP / "mail"),
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    """Build the schema once per run through the migrations, as production does."""
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(database_url))
+    with app.app_context():
+        upgrade()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        db.engine.dispose()
+    return tables
+
+
+def _empty_tables(tables: list[str]) -> None:
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("TRUNCATE TABLE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(text(f'DELETE FROM "{table}"'))
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url, _schema):
+    """A fresh app on empty tables."""
+    app = create_app(base_config(database_url))
+    with app.app_context():
+        _empty_tables(_schema)
+        yield app
+        db.session.remove()
+        _empty_tables(_schema)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Factory:
+    """Builds users, companies and designations for tests through the services."""
+
+    PASSWORD = "correct-horse-9"
+
+    def __init__(self, app):
+        self.app = app
+        self._n = 0
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def user(self, role: str = "officer", district: str | None = "wujin", email: str | None = None, name: str | None = None):
+        from tracker.services.users import create_user
+
+        n = self._next()
+        return create_user(
+            None, email=email or f"{role}{n}@example.com", name=name or f"{role}{n}", role=role,
+            password=self.PASSWORD, district=None if role == "admin" else district,
+        )
+
+    def company(self, district: str = "wujin", officer=None, name: str | None = None, **fields):
+        from tracker.models import Assignment
+        from tracker.rules.uscc import make_code
+        from tracker.services.companies import create_company
+
+        n = self._next()
+        data = {"uscc": make_code(f"9132041200000{n:04d}"), "name": name or f"测试企业{n}", "district": district}
+        data.update(fields)
+        company = create_company(None, data)
+        if officer is not None:
+            db.session.add(Assignment(company_id=company.id, officer_id=officer.id, is_primary=True, assigned_from=dt.date(2023, 1, 1)))
+            db.session.commit()
+        return company
+
+    def designation(self, company, kind: str, granted_on: dt.date, **fields):
+        from tracker.services.designations import grant_designation
+
+        return grant_designation(None, company, kind, granted_on=granted_on, **fields)
+
+
+@pytest.fixture
+def factory(app):
+    return Factory(app)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user, password: str = Factory.PASSWORD):
+        return self.client.post("/login", data={"email": user.email, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_TMP, ignore_errors=True)
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"

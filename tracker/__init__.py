@@ -1,0 +1,147 @@
+"""常州市科技型企业“倍增行动”培育跟踪系统: the application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, render_template, request
+
+from tracker.config import DEV_SECRET_KEY, INSTANCE, from_environment
+from tracker.extensions import bootstrap, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app from the environment, then `test_config` on top (tests pass their own)."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "tracker" / "static"),
+    )
+    app.config.from_mapping(from_environment())
+    if test_config:
+        app.config.update(test_config)
+    _refuse_unsafe_production(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    register_security_headers(app)
+
+    from tracker.celery_setup import celery_init_app
+
+    celery_init_app(app)
+    return app
+
+
+def _refuse_unsafe_production(app: Flask) -> None:
+    if app.config["APP_ENV"] != "development" and app.config["APP_ENV"] != "test":
+        key = app.config.get("SECRET_KEY")
+        if not key or key == DEV_SECRET_KEY or len(key) < 16:
+            raise RuntimeError(
+                "SECRET_KEY is missing or unsafe: set a long random SECRET_KEY outside development "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+
+    from tracker import models  # noqa: F401  (register every table with the metadata)
+    from tracker.auth.loader import configure_login
+
+    configure_login(login_manager)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            _tune_sqlite(db.engine)
+
+
+def _tune_sqlite(engine) -> None:
+    # WAL and a busy timeout let the web process and the Celery worker share the file.
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from tracker.admin.views import bp as admin_bp
+    from tracker.auth.views import bp as auth_bp
+    from tracker.companies.views import bp as companies_bp
+    from tracker.main.views import bp as main_bp
+
+    for blueprint in (auth_bp, main_bp, companies_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from tracker.services.errors import ServiceError
+
+    def render_error(error):
+        code = getattr(error, "code", 500) or 500
+        wants_json = request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+        messages = {
+            400: "请求有误", 403: "您无权访问该页面", 404: "页面不存在或您无权查看",
+            405: "不支持的请求方式", 413: "上传的文件过大", 429: "操作过于频繁，请稍后再试",
+            500: "服务器内部错误，请稍后再试",
+        }
+        message = getattr(error, "description", None) if code in (400, 429) else None
+        message = message if isinstance(message, str) and not message.isascii() else messages.get(code, "出错了")
+        if wants_json:
+            return {"error": message, "status": code}, code
+        return render_template("errors/error.html", code=code, message=message), code
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(ServiceError)
+    def service_error(error: ServiceError):
+        if request.path.startswith("/api/"):
+            return {"error": error.message, "status": error.status_code}, error.status_code
+        return render_template("errors/error.html", code=error.status_code, message=error.message), error.status_code
+
+
+def register_template_helpers(app: Flask) -> None:
+    from tracker.main import template_helpers
+
+    template_helpers.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from tracker.cli import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+logging.getLogger("tracker").setLevel(logging.INFO)

@@ -1,0 +1,67 @@
+"""Flask commands: each parses its options and calls a service."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from tracker.extensions import db
+from tracker.models import Company
+from tracker.models.user import ROLES
+from tracker.services import demo, plan
+from tracker.services import users as user_service
+from tracker.services.errors import ServiceError
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create or upgrade the schema by running the migrations."""
+        upgrade()
+        click.echo("数据库结构已就绪 (migrations applied)")
+
+    @app.cli.command("seed-plan")
+    def seed_plan() -> None:
+        """Load the plan's 200 targets (idempotent; checks that district figures add up)."""
+        try:
+            result = plan.seed_plan()
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(f"目标 {result['rows']} 行：新增 {result['created']}，更新 {result['updated']}")
+
+    @app.cli.command("demo-data")
+    @click.option("--companies", default=2000, show_default=True, help="Number of companies.")
+    @click.option("--seed", default=2027, show_default=True, help="Random seed (same seed, same city).")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when companies already exist.")
+    def demo_data(companies: int, seed: int, if_empty: bool) -> None:
+        """Generate a deterministic synthetic city into an empty database."""
+        if if_empty and db.session.scalar(select(func.count(Company.id))):
+            click.echo("已有企业数据，跳过演示数据")
+            return
+        try:
+            counts = demo.generate(companies=companies, seed=seed)
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(
+            f"演示数据：用户 {counts.users}，企业 {counts.companies}，资质 {counts.designations}，"
+            f"走访 {counts.visits}，诉求 {counts.follow_ups}，培育记录 {counts.tracks}"
+        )
+        click.echo(f"演示账号密码均为 {demo.DEMO_PASSWORD}：admin@example.com、manager.wujin@example.com、officer.wujin.1@example.com")
+
+    @app.cli.command("create-user")
+    @click.option("--email", required=True)
+    @click.option("--role", type=click.Choice(ROLES), required=True)
+    @click.option("--district", default=None, help="District code, required for manager and officer.")
+    @click.option("--name", default=None)
+    @click.option("--password", default=None, help="Prompted for when absent.")
+    def create_user(email: str, role: str, district: str | None, name: str | None, password: str | None) -> None:
+        """Create an account."""
+        if password is None:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        try:
+            user = user_service.create_user(None, email=email, name=name or "", role=role, password=password, district=district)
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(f"已创建用户 {user.email}（{user.role_name}）")

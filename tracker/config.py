@@ -1,0 +1,96 @@
+"""Configuration: defaults for the embedded set-up, overridden by environment variables.
+
+Every variable read here is listed in the README. The embedded default needs nothing but Python:
+SQLite under instance/, Celery on a SQLite broker, mail written to instance/mail/.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _database_url(url: str) -> str:
+    # Heroku-style postgres:// URLs and bare postgresql:// both mean psycopg 3 here.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def from_environment() -> dict:
+    """Build the configuration mapping from the environment at app creation time."""
+    app_env = os.environ.get("APP_ENV", "development")
+    database_url = _database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'tracker.sqlite'}")
+    )
+    broker = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{INSTANCE / 'celery-broker.sqlite'}")
+    mail_server = os.environ.get("MAIL_SERVER") or None
+    return {
+        "APP_ENV": app_env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or (DEV_SECRET_KEY if app_env != "production" else None),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "TIMEZONE": "Asia/Shanghai",
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "BOOTSTRAP_BTN_SIZE": "md",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        "PAGE_SIZE": _int("PAGE_SIZE", 50),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "APP_BASE_URL": os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000"),
+        # Celery, configured under the CELERY key as in Flask's Celery pattern.
+        "CELERY": {
+            "broker_url": broker,
+            "task_ignore_result": True,
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            "timezone": "Asia/Shanghai",
+            "enable_utc": True,
+            "broker_connection_retry_on_startup": True,
+            # Only Redis understands a visibility timeout; the SQLAlchemy transport would pass it to
+            # create_engine() and fail.
+            "broker_transport_options": (
+                {"visibility_timeout": _int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+                if broker.startswith(("redis://", "rediss://")) else {}
+            ),
+        },
+        # Mail: Flask-Mail's names. Without MAIL_SERVER, messages are written as .eml files.
+        "MAIL_SERVER": mail_server,
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "科技企业培育系统 <tracker@localhost>"),
+        "MAIL_FOLDER": os.environ.get("MAIL_FOLDER", str(INSTANCE / "mail")),
+        # Session cookies: Secure only makes sense behind HTTPS, which production has.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": app_env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": app_env == "production",
+        # Business settings (DOMAIN.md [A] rules kept configurable).
+        "VISIT_EDIT_WINDOW_DAYS": _int("VISIT_EDIT_WINDOW_DAYS", 7),
+        "TRACK_STALE_DAYS": _int("TRACK_STALE_DAYS", 60),
+    }

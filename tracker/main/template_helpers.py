@@ -1,0 +1,90 @@
+"""Jinja filters and globals: Chinese names for codes, dates in Asia/Shanghai."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, request, url_for
+
+from tracker.clock import local, today
+from tracker.rules.cultivation import STATUS_NAMES
+from tracker.rules.districts import DISTRICT_NAMES, DISTRICTS, INDUSTRIES
+from tracker.rules.ladder import RUNG_BY_CODE, RUNGS, STAGE_NAMES
+from tracker.models.user import ROLE_NAMES
+
+
+def _date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return local(value).strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def _url_with(**changes) -> str:
+    """The current URL with some query arguments changed (for pagination and sorting links)."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = [str(value)]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+# Menu entries of feature blueprints: shown when the endpoint exists and the role may use it.
+NAV_ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("work.my_work", "我的工作", ("officer", "manager")),
+    ("visits.follow_ups", "诉求办理", ("officer", "manager", "admin")),
+    ("pipeline.board", "培育看板", ("manager", "admin", "officer")),
+    ("candidates.index", "精准挖掘", ("manager", "admin")),
+    ("indicators.dashboard", "指标完成情况", ("manager", "admin")),
+    ("pipeline.workload", "专员工作量", ("manager", "admin")),
+    ("notifications.index", "消息", ("officer", "manager", "admin")),
+)
+
+
+def _nav_extra(user) -> list[dict]:
+    from flask import current_app
+
+    return [
+        {"url": url_for(endpoint), "label": label}
+        for endpoint, label, roles in NAV_ITEMS
+        if endpoint in current_app.view_functions and user.role in roles
+    ]
+
+
+def add_company_action(app: Flask, provider) -> None:
+    """Let a feature add buttons to the company page: provider(user, company) -> [{url, label, css}]."""
+    app.extensions.setdefault("company_actions", []).append(provider)
+
+
+def add_company_section(app: Flask, provider) -> None:
+    """Let a feature add a card to the company page: provider(user, company) -> HTML (Markup) or ''."""
+    app.extensions.setdefault("company_sections", []).append(provider)
+
+
+def _company_actions(user, company) -> list[dict]:
+    from flask import current_app
+
+    return [a for provider in current_app.extensions.get("company_actions", []) for a in provider(user, company)]
+
+
+def _company_sections(user, company) -> list:
+    from flask import current_app
+
+    return [s for provider in current_app.extensions.get("company_sections", []) if (s := provider(user, company))]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["date"] = _date
+    app.jinja_env.filters["district_name"] = lambda c: DISTRICT_NAMES.get(c, c or "")
+    app.jinja_env.filters["stage_name"] = lambda c: STAGE_NAMES.get(c, c or "")
+    app.jinja_env.filters["rung_name"] = lambda c: RUNG_BY_CODE[c].name if c in RUNG_BY_CODE else (c or "")
+    app.jinja_env.filters["track_status_name"] = lambda c: STATUS_NAMES.get(c, c or "")
+    app.jinja_env.filters["role_name"] = lambda c: ROLE_NAMES.get(c, c or "")
+    app.jinja_env.globals.update(
+        DISTRICTS=DISTRICTS, INDUSTRIES=INDUSTRIES, RUNGS=RUNGS, STAGE_NAMES=STAGE_NAMES,
+        url_with=_url_with, today=today, nav_extra=_nav_extra,
+        company_actions=_company_actions, company_sections=_company_sections,
+    )

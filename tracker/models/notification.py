@@ -1,0 +1,50 @@
+"""The notification outbox: one row per reminder or digest, unique per (recipient, kind, subject, period).
+
+The UNIQUE key is what makes a sweep idempotent: a second sweep, a second beat or a redelivered
+task inserts nothing new, and the sender marks a row sent before it can be sent again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.extensions import db
+from tracker.models._base import created_at_column
+
+PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
+
+
+class Notification(db.Model):
+    """A message for one user, shown in the app and delivered by email through the outbox."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("recipient_id", "kind", "subject_key", "period", name="uq_notification_key"),
+        Index("ix_notification_status", "status", "next_attempt_at"),
+        Index("ix_notification_recipient_read", "recipient_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    kind: Mapped[str] = mapped_column(String(48))
+    subject_key: Mapped[str] = mapped_column(String(64))  # e.g. "company:12", "follow_up:7", "digest"
+    period: Mapped[str] = mapped_column(String(32))  # e.g. "2026-11-24", "2026-W48", "2026-11"
+    company_id: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str | None] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(255))
+    payload: Mapped[dict | None] = mapped_column(JSON)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    email_wanted: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+    recipient = relationship("User")

@@ -1,0 +1,84 @@
+"""Visits (走访) and the follow-ups (诉求) companies raise."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.extensions import db
+from tracker.models._base import created_at_column, updated_at_column
+
+VISIT_KINDS = {"onsite": "实地走访", "phone": "电话", "online": "线上", "event": "活动"}
+FOLLOW_UP_STATUSES = {"open": "待办", "in_progress": "办理中", "resolved": "已办结", "closed": "已销号"}
+FOLLOW_UP_CATEGORIES = {
+    "policy": "政策咨询", "funding": "融资需求", "talent": "人才引进", "land": "用地用房",
+    "tech": "技术合作", "ip": "知识产权", "qualification": "资质申报", "other": "其他",
+}
+SATISFACTION = {"satisfied": "满意", "basically": "基本满意", "unsatisfied": "不满意"}
+
+
+class Visit(db.Model):
+    """An officer's visit to a company."""
+
+    __tablename__ = "visit"
+    __table_args__ = (
+        Index("ix_visit_company_date", "company_id", "visited_on"),
+        Index("ix_visit_officer_date", "officer_id", "visited_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    officer_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    visited_on: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16), default="onsite")
+    people_met: Mapped[str | None] = mapped_column(String(255))
+    summary: Mapped[str] = mapped_column(Text)
+    next_planned_on: Mapped[dt.date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_at: Mapped[dt.datetime] = created_at_column()
+    updated_at: Mapped[dt.datetime] = updated_at_column()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    company = relationship("Company")
+    officer = relationship("User")
+    follow_ups = relationship("FollowUp", back_populates="visit")
+
+
+class FollowUp(db.Model):
+    """A problem a company raised (诉求) and its handling: open → in_progress → resolved → closed."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (
+        Index("ix_follow_up_owner_status_due", "owner_id", "status", "due_on"),
+        Index("ix_follow_up_company_status", "company_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"), index=True)
+    category: Mapped[str] = mapped_column(String(24), default="other")
+    description: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    resolution: Mapped[str | None] = mapped_column(Text)
+    satisfaction: Mapped[str | None] = mapped_column(String(16))
+    referred_unit: Mapped[str | None] = mapped_column(String(128))  # 交办单位
+    referred_contact: Mapped[str | None] = mapped_column(String(64))
+    referred_deadline: Mapped[dt.date | None] = mapped_column(Date)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    chased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # 催办
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # 督办
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_at: Mapped[dt.datetime] = created_at_column()
+    updated_at: Mapped[dt.datetime] = updated_at_column()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    company = relationship("Company")
+    visit = relationship("Visit", back_populates="follow_ups")
+    owner = relationship("User")

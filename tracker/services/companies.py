@@ -1,0 +1,127 @@
+"""Creating, editing, deleting and restoring companies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.clock import now, today
+from tracker.extensions import db
+from tracker.models import Company, User
+from tracker.rules import uscc as uscc_rules
+from tracker.rules.districts import DISTRICT_CODES
+from tracker.services import audit
+from tracker.services.errors import Conflict, Forbidden, ServiceError
+
+EDITABLE_FIELDS = (
+    "uscc", "name", "district", "industry", "founded_on", "attracted_on", "attraction_channel",
+    "address", "contact_name", "contact_phone",
+)
+
+
+def _check_uscc(raw: str, *, actor: User | None, accept_bad_check: bool, exclude_id: int | None) -> str:
+    allow = bool(accept_bad_check and (actor is None or actor.is_admin))
+    try:
+        code = uscc_rules.validate(raw, accept_bad_check=allow)
+    except uscc_rules.InvalidCreditCode as exc:
+        if exc.bad_check_only and accept_bad_check and actor is not None and not actor.is_admin:
+            raise ServiceError("只有管理员可以确认录入校验位错误的代码", field="uscc") from exc
+        raise ServiceError(exc.message, field="uscc") from exc
+    clash = db.session.scalar(
+        select(Company.id).where(Company.uscc == code, Company.deleted_at.is_(None), Company.id != (exclude_id or 0))
+    )
+    if clash:
+        raise ServiceError(f"统一社会信用代码 {code} 已被另一家企业使用", field="uscc")
+    return code
+
+
+def _check_fields(data: dict[str, Any]) -> None:
+    if not (data.get("name") or "").strip():
+        raise ServiceError("请填写企业名称", field="name")
+    if data.get("district") not in DISTRICT_CODES:
+        raise ServiceError("请选择所属辖区", field="district")
+    founded, attracted = data.get("founded_on"), data.get("attracted_on")
+    if founded and founded > today():
+        raise ServiceError("成立日期不能晚于今天", field="founded_on")
+    if founded and attracted and attracted < founded:
+        raise ServiceError("招引落户日期不能早于成立日期", field="attracted_on")
+
+
+def create_company(actor: User | None, data: dict[str, Any], *, accept_bad_check: bool = False) -> Company:
+    """Register a company (企业入库). Managers may only create companies of their own district."""
+    _check_fields(data)
+    if actor is not None and actor.is_manager and data["district"] != actor.district:
+        raise Forbidden("只能录入本辖区的企业")
+    if actor is not None and actor.is_officer:
+        raise Forbidden("服务专员不能新增企业，请联系辖区管理员")
+    code = _check_uscc(data.get("uscc", ""), actor=actor, accept_bad_check=accept_bad_check, exclude_id=None)
+    company = Company(**{f: data.get(f) for f in EDITABLE_FIELDS if f != "uscc"}, uscc=code)
+    company.name = company.name.strip()
+    company.uscc_check_override = code != "" and not uscc_rules.is_valid(code)
+    db.session.add(company)
+    audit.record(actor.id if actor else None, "company.create", company, after=audit.snapshot(company, EDITABLE_FIELDS))
+    db.session.commit()
+    return company
+
+
+def update_company(
+    actor: User, company: Company, data: dict[str, Any], *, version: int, accept_bad_check: bool = False
+) -> Company:
+    """Save edits if nobody else saved since `version` was loaded; otherwise raise Conflict."""
+    if company.version != version:
+        raise Conflict("该企业信息已被他人修改，请刷新后重新编辑（您的修改未保存）")
+    merged = {f: data.get(f, getattr(company, f)) for f in EDITABLE_FIELDS}
+    _check_fields(merged)
+    if actor.is_manager and merged["district"] != actor.district:
+        raise Forbidden("不能将企业改到其他辖区")
+    if actor.is_officer and merged["district"] != company.district:
+        raise Forbidden("服务专员不能修改企业所属辖区")
+    if merged["uscc"] != company.uscc:
+        merged["uscc"] = _check_uscc(merged["uscc"], actor=actor, accept_bad_check=accept_bad_check, exclude_id=company.id)
+    before = audit.snapshot(company, EDITABLE_FIELDS)
+    for field, value in merged.items():
+        setattr(company, field, value.strip() if isinstance(value, str) else value)
+    after = audit.snapshot(company, EDITABLE_FIELDS)
+    changed = {k for k in after if after[k] != before[k]}
+    if not changed:
+        return company
+    audit.record(
+        actor.id, "company.update", company,
+        before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
+    )
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise Conflict("该企业信息已被他人修改，请刷新后重新编辑（您的修改未保存）") from exc
+    return company
+
+
+def soft_delete_company(actor: User, company: Company, reason: str | None = None) -> None:
+    """Hide a company from every list, count, export and reminder; history stays."""
+    if not (actor.is_admin or (actor.is_manager and actor.district == company.district)):
+        raise Forbidden("无权删除该企业")
+    if company.deleted_at is not None:
+        return
+    company.deleted_at = now()
+    audit.record(actor.id, "company.delete", company, after={"reason": reason or ""})
+    db.session.commit()
+
+
+def restore_company(actor: User, company: Company) -> None:
+    """Bring a soft-deleted company back (administrators only); refuses if its code was reused."""
+    if not actor.is_admin:
+        raise Forbidden("只有管理员可以恢复已删除的企业")
+    if company.deleted_at is None:
+        return
+    clash = db.session.scalar(
+        select(Company.id).where(Company.uscc == company.uscc, Company.deleted_at.is_(None))
+    )
+    if clash:
+        raise ServiceError("已有使用同一统一社会信用代码的企业，无法恢复")
+    company.deleted_at = None
+    audit.record(actor.id, "company.restore", company)
+    db.session.commit()

@@ -1,0 +1,63 @@
+"""Who may see what: the one place that turns (user, query) into what that user may see.
+
+officer: companies with an open assignment to them; manager: companies of their district;
+admin: everything. Every list, page, export, API and digest goes through these functions.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, and_, exists, select
+
+from tracker.models import Assignment, Company, User
+from tracker.services.errors import NotFound
+
+
+def officer_assignment_exists(officer_id: int):
+    """EXISTS clause: the company has an open assignment to this officer."""
+    return exists().where(
+        and_(
+            Assignment.company_id == Company.id,
+            Assignment.officer_id == officer_id,
+            Assignment.assigned_until.is_(None),
+        )
+    )
+
+
+def company_scope_clause(user: User):
+    """The WHERE clause limiting Company rows to what `user` may see (live companies only)."""
+    live = Company.deleted_at.is_(None)
+    if user.is_admin:
+        return live
+    if user.is_manager:
+        return and_(live, Company.district == user.district)
+    if user.is_officer:
+        return and_(live, officer_assignment_exists(user.id))
+    return and_(live, Company.id.is_(None))  # unknown role: nothing
+
+
+def scope_companies(user: User, query: Select | None = None) -> Select:
+    """Limit a SELECT that involves Company to the companies `user` may see."""
+    query = query if query is not None else select(Company)
+    return query.where(company_scope_clause(user))
+
+
+def district_scope_clause(user: User, district_column):
+    """For records that carry a district of their own (registries): managers and officers see theirs."""
+    if user.is_admin:
+        return district_column.is_not(None) | district_column.is_(None)
+    return district_column == user.district
+
+
+def visible_districts(user: User, all_codes: tuple[str, ...]) -> tuple[str, ...]:
+    """District codes whose figures `user` may see."""
+    if user.is_admin:
+        return all_codes
+    return tuple(c for c in all_codes if c == user.district)
+
+
+def get_company_for(user: User, company_id: int, session) -> Company:
+    """The company if `user` may see it; otherwise NotFound (never reveal that it exists)."""
+    company = session.scalar(scope_companies(user).where(Company.id == company_id))
+    if company is None:
+        raise NotFound("企业不存在或您无权查看")
+    return company

@@ -1,0 +1,82 @@
+"""Accounts: creating users, passwords, activation."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tracker.extensions import db
+from tracker.models import User
+from tracker.models.user import ROLES, new_session_token
+from tracker.rules.districts import DISTRICT_CODES
+from tracker.services import audit
+from tracker.services.errors import ServiceError
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ServiceError(f"密码至少需要{MIN_PASSWORD_LENGTH}位", field="password")
+
+
+def create_user(
+    actor: User | None, *, email: str, name: str, role: str, password: str, district: str | None = None,
+) -> User:
+    """Create an account; managers and officers must belong to a district."""
+    email = (email or "").strip().lower()
+    if not email or "@" not in email:
+        raise ServiceError("请填写有效的邮箱", field="email")
+    if role not in ROLES:
+        raise ServiceError("角色必须是 admin、manager 或 officer", field="role")
+    if role != "admin" and district not in DISTRICT_CODES:
+        raise ServiceError("辖区管理员和服务专员必须选择所属辖区", field="district")
+    _check_password(password)
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise ServiceError(f"邮箱 {email} 已被使用", field="email")
+    user = User(email=email, name=(name or email.split("@")[0]).strip(), role=role,
+                district=district if role != "admin" else None)
+    user.set_password(password)
+    db.session.add(user)
+    audit.record(actor.id if actor else None, "user.create", user, after={"email": email, "role": role, "district": district})
+    db.session.commit()
+    return user
+
+
+def change_password(actor: User, user: User, new_password: str) -> None:
+    """Set a new password; every existing session and remember-me cookie of that user ends."""
+    _check_password(new_password)
+    user.set_password(new_password)  # rotates session_token too
+    audit.record(actor.id, "user.password", user)
+    db.session.commit()
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    """Deactivate (or reactivate) an account; deactivation ends its sessions."""
+    if actor.id == user.id and not active:
+        raise ServiceError("不能停用自己的账号")
+    user.active = active
+    user.session_token = new_session_token()
+    audit.record(actor.id, "user.activate" if active else "user.deactivate", user)
+    db.session.commit()
+
+
+def update_user(actor: User, user: User, *, name: str, role: str, district: str | None) -> None:
+    """Change a user's name, role or district."""
+    if role not in ROLES:
+        raise ServiceError("未知角色", field="role")
+    if role != "admin" and district not in DISTRICT_CODES:
+        raise ServiceError("辖区管理员和服务专员必须选择所属辖区", field="district")
+    before = audit.snapshot(user, ("name", "role", "district"))
+    user.name, user.role, user.district = name.strip(), role, district if role != "admin" else None
+    if before["role"] != role or before["district"] != user.district:
+        user.session_token = new_session_token()  # a changed scope takes effect at the next request
+    audit.record(actor.id, "user.update", user, before=before, after=audit.snapshot(user, ("name", "role", "district")))
+    db.session.commit()
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+    if user is None or not user.active or not user.check_password(password or ""):
+        return None
+    return user

@@ -1,0 +1,1 @@
+"""Celery entry point, tasks and beat schedule. Tasks are thin: one service call each."""
