@@ -83,11 +83,25 @@ def _tune_sqlite(engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from tracker.admin.views import bp as admin_bp
+    from tracker.api.views import bp as api_bp
+    from tracker.auditlog.views import bp as auditlog_bp
     from tracker.auth.views import bp as auth_bp
+    from tracker.candidates.views import bp as candidates_bp
     from tracker.companies.views import bp as companies_bp
+    from tracker.designations.views import bp as designations_bp
+    from tracker.imports.views import bp as imports_bp
+    from tracker.indicators.views import bp as indicators_bp
     from tracker.main.views import bp as main_bp
+    from tracker.notifications.views import bp as notifications_bp
+    from tracker.pipeline.views import bp as pipeline_bp
+    from tracker.registries.views import bp as registries_bp
+    from tracker.visits.views import bp as visits_bp
+    from tracker.work.views import bp as work_bp
 
-    for blueprint in (auth_bp, main_bp, companies_bp, admin_bp):
+    for blueprint in (
+        auth_bp, main_bp, companies_bp, designations_bp, admin_bp, work_bp, visits_bp, pipeline_bp,
+        auditlog_bp, indicators_bp, registries_bp, api_bp, imports_bp, notifications_bp, candidates_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

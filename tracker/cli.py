@@ -16,6 +16,13 @@ from tracker.services.errors import ServiceError
 
 
 def register(app: Flask) -> None:
+    from tracker.imports import cli as import_cli
+    from tracker.indicators import cli as indicator_cli
+    from tracker.notifications import cli as notification_cli
+
+    for feature in (import_cli, indicator_cli, notification_cli):
+        feature.register(app)
+
     @app.cli.command("init-db")
     def init_db() -> None:
         """Create or upgrade the schema by running the migrations."""
