@@ -6,20 +6,25 @@ admin: everything. Every list, page, export, API and digest goes through these f
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, exists, select
+from sqlalchemy import Select, and_, select
+from sqlalchemy.orm import aliased
 
 from tracker.models import Assignment, Company, User
 from tracker.services.errors import NotFound
 
 
 def officer_assignment_exists(officer_id: int):
-    """EXISTS clause: the company has an open assignment to this officer."""
-    return exists().where(
-        and_(
-            Assignment.company_id == Company.id,
-            Assignment.officer_id == officer_id,
-            Assignment.assigned_until.is_(None),
-        )
+    """EXISTS clause: the company has an open assignment to this officer.
+
+    An alias, correlated to Company only, so the clause also works in queries that join
+    Assignment themselves.
+    """
+    own = aliased(Assignment)
+    return (
+        select(own.id)
+        .where(own.company_id == Company.id, own.officer_id == officer_id, own.assigned_until.is_(None))
+        .correlate(Company)
+        .exists()
     )
 
 

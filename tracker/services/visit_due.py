@@ -1,0 +1,103 @@
+"""Which companies are due a visit (应走访), in SQL over the whole scope at once.
+
+Used by My work, the company list filter, the workload table and the reminder sweep, so all of
+them agree. The rule itself is tracker.rules.cadence; here it becomes one query with correlated
+subqueries that use the (company_id, visited_on) index — no query per company.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, or_, select
+
+from tracker.extensions import db
+from tracker.models import Assignment, Company, User, Visit
+from tracker.rules import cadence
+from tracker.rules.ladder import RANK_STAGE, STAGE_RANK
+from tracker.services.scoping import company_scope_clause
+from tracker.services.stages import stage_rank_subquery
+
+_STATE_ORDER = [cadence.OK, cadence.UPCOMING, cadence.DUE, cadence.OVERDUE, cadence.ESCALATED]
+
+
+@dataclass(frozen=True)
+class DueVisit:
+    company_id: int
+    company_name: str
+    district: str
+    officer_id: int | None
+    stage: str
+    last_visited_on: dt.date | None
+    next_planned_on: dt.date | None
+    due_on: dt.date
+    state: str
+
+
+def last_visit_subquery():
+    """Scalar subquery: the company's latest visit date."""
+    return select(func.max(Visit.visited_on)).where(Visit.company_id == Company.id).correlate(Company).scalar_subquery()
+
+
+def next_planned_subquery():
+    """Scalar subquery: the next planned date recorded at the company's latest visit."""
+    return (
+        select(Visit.next_planned_on).where(Visit.company_id == Company.id)
+        .order_by(Visit.visited_on.desc(), Visit.id.desc()).limit(1)
+        .correlate(Company).scalar_subquery()
+    )
+
+
+def due_visits(
+    user: User | None,
+    today: dt.date,
+    policy: cadence.CadencePolicy = cadence.DEFAULT_POLICY,
+    *,
+    officer_id: int | None = None,
+    district: str | None = None,
+    min_state: str = cadence.UPCOMING,
+    limit: int | None = None,
+) -> list[DueVisit]:
+    """Companies (visible to `user`; None = the whole city) whose visit state is at least `min_state`."""
+    extra = {cadence.UPCOMING: policy.upcoming_days, cadence.DUE: 0, cadence.OVERDUE: -policy.grace_days,
+             cadence.ESCALATED: -(policy.grace_days + policy.escalate_after_days)}.get(min_state, policy.upcoming_days)
+    horizon = today + dt.timedelta(days=extra)
+    cutoffs = cadence.last_visit_cutoffs(today, policy, extra_days=extra)
+    rank = stage_rank_subquery(today)
+    last = last_visit_subquery()
+    planned = next_planned_subquery()
+    cutoff_by_rank = case({STAGE_RANK[s]: cutoffs[s] for s in cutoffs}, value=rank, else_=cutoffs["prospect"])
+
+    query = (
+        select(Company.id, Company.name, Company.district, Assignment.officer_id, Assignment.assigned_from,
+               rank.label("rank"), last.label("last"), planned.label("planned"))
+        .select_from(Company)
+        .outerjoin(Assignment, and_(Assignment.company_id == Company.id, Assignment.assigned_until.is_(None),
+                                    Assignment.is_primary.is_(True)))
+        .where(Company.deleted_at.is_(None))
+    )
+    if user is not None:
+        query = query.where(company_scope_clause(user))
+    if officer_id is not None:
+        query = query.where(Assignment.officer_id == officer_id)
+    if district is not None:
+        query = query.where(Company.district == district)
+    query = query.where(
+        or_(
+            and_(planned.is_not(None), planned <= horizon),
+            and_(planned.is_(None), last.is_not(None), last <= cutoff_by_rank),
+            and_(planned.is_(None), last.is_(None), func.coalesce(Assignment.assigned_from, today) <= horizon),
+        )
+    )
+    rows = db.session.execute(query).all()
+    result = []
+    floor = _STATE_ORDER.index(min_state)
+    for company_id, name, district_code, officer, assigned_from, rank_value, last_on, planned_on in rows:
+        stage = RANK_STAGE[int(rank_value or 0)]
+        due_on = cadence.visit_due_on(stage, last_on, planned_on, assigned_from or today, policy)
+        state = cadence.visit_state(due_on, today, policy)
+        if _STATE_ORDER.index(state) >= floor:
+            result.append(DueVisit(company_id, name, district_code, officer, stage, last_on, planned_on, due_on, state))
+    result.sort(key=lambda d: (d.due_on, d.company_id))
+    return result[:limit] if limit else result
