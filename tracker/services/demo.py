@@ -69,7 +69,7 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
     created = now()
     password_hash = generate_password_hash(DEMO_PASSWORD, method="scrypt")
 
-    # Users: one admin, a manager per district, officers (about one per 40 companies).
+    # Users: one admin, a manager per district, officers (about one per 100 companies).
     users: list[dict] = []
     uid = _next_id(User)
     officers: dict[str, list[int]] = {}
@@ -78,7 +78,7 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
                       password_hash=password_hash, session_token=f"demo-admin-{seed}", active=True,
                       notify_mode="immediate", digest_opt_out=False, created_at=created))
     uid += 1
-    per_district = max(2, companies // 40 // len(DISTRICTS))
+    per_district = max(3, companies // 100 // len(DISTRICTS))  # ~1,000 officers at 100,000 companies
     for d in DISTRICTS:
         users.append(dict(id=uid, email=f"manager.{d.code}@example.com", name=f"{d.name[:2]}科技局管理员",
                           role="manager", district=d.code, password_hash=password_hash,
@@ -132,7 +132,7 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
         tier = rng.random()
         start_year = max(2019, founded.year + 1)
         registered = False
-        if tier < 0.85:
+        if tier < 0.6:
             for year in range(start_year, ref.year + 1):
                 if rng.random() < (0.75 if registered else 0.45):
                     granted = dt.date(year, rng.choice([4, 6, 8, 10]), rng.randint(1, 28))
@@ -202,12 +202,12 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
 
         # Visits over the last two years, a follow-up raised at some.
         last = ref - dt.timedelta(days=rng.randint(5, 500))
-        for _v in range(rng.choice([0, 1, 2, 3, 4, 5])):
+        for _v in range(rng.randint(0, 20)):  # ~10 visits per company
             visit_rows.append(dict(id=vid, company_id=cid, officer_id=officer_id, visited_on=last,
                 kind=rng.choice(["onsite", "onsite", "phone", "online", "event"]), people_met=rng.choice(["总经理", "财务负责人", "研发总监", "董事长"]),
                 summary=rng.choice(["了解企业研发投入与高企申报准备情况", "宣讲科技政策，梳理知识产权布局", "走访了解融资需求", "跟进科小评价入库材料"]),
                 next_planned_on=None, version=1, created_at=created, updated_at=created))
-            if rng.random() < 0.3:
+            if rng.random() < 0.2:
                 due = last + dt.timedelta(days=rng.randint(10, 60))
                 status = "closed" if due < ref - dt.timedelta(days=60) else rng.choice(["open", "in_progress", "resolved", "closed"])
                 follow_rows.append(dict(company_id=cid, visit_id=vid, category=rng.choice(["policy", "funding", "talent", "land", "tech", "ip", "qualification"]),
@@ -216,14 +216,22 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
                     resolution="已协调相关部门办理" if status in ("resolved", "closed") else None,
                     satisfaction="satisfied" if status == "closed" else None, created_at=created, updated_at=created, version=1))
             vid += 1
-            last = last - dt.timedelta(days=rng.randint(40, 200))
+            last = last - dt.timedelta(days=rng.randint(20, 90))
 
-        # Cultivation: tech SMEs without HNTE into this year's and next year's HNTE lists.
-        if registered and not hnte_start and rng.random() < 0.35:
+        # Cultivation: each company may be on the list of its next rung, this year or next.
+        has_gazelle = any(r["company_id"] == cid and r["kind"] == "gazelle" for r in designation_rows[-6:])
+        target = None
+        if not registered and not hnte_start and rng.random() < 0.3:
+            target = "tech_sme"
+        elif not hnte_start and rng.random() < 0.5:
+            target = "hnte"
+        elif hnte_start and not has_gazelle and rng.random() < 0.35:
+            target = "gazelle"
+        if target:
             year = rng.choice([ref.year, ref.year + 1])
             status = rng.choice(["pool", "pool", "key", "submitted"]) if year > ref.year else rng.choice(["pool", "key", "submitted", "submitted", "rejected"])
             since = dt.datetime(ref.year, rng.randint(1, ref.month), rng.randint(1, 28), 9, tzinfo=dt.timezone.utc)
-            track_rows.append(dict(id=tid, company_id=cid, target_kind="hnte", year=year, status=status,
+            track_rows.append(dict(id=tid, company_id=cid, target_kind=target, year=year, status=status,
                 status_since=since, owner_id=officer_id, designation_id=None, reopened_from_id=None, note=None,
                 version=1, created_at=since))
             transition_rows.append(dict(track_id=tid, from_status=None, to_status=status, at=since,
@@ -237,6 +245,10 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
     _flush_all(company_rows, designation_rows, assignment_rows, figure_rows, visit_rows, follow_rows, track_rows, transition_rows, counts)
     _registries(rng, ref, max(1, companies // 2000))
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # Fresh statistics, or the planner treats the bulk-loaded tables as empty.
+        with db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     return counts
 
 

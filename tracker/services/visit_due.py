@@ -69,6 +69,9 @@ def due_visits(
     planned = next_planned_subquery()
     cutoff_by_rank = case({STAGE_RANK[s]: cutoffs[s] for s in cutoffs}, value=rank, else_=cutoffs["prospect"])
 
+    # An officer's own list starts from their open assignments (indexed), not from every company.
+    if user is not None and user.is_officer and officer_id is None:
+        officer_id = user.id
     query = (
         select(Company.id, Company.name, Company.district, Assignment.officer_id, Assignment.assigned_from,
                rank.label("rank"), last.label("last"), planned.label("planned"))
