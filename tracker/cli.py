@@ -20,7 +20,9 @@ def register(app: Flask) -> None:
     from tracker.indicators import cli as indicator_cli
     from tracker.notifications import cli as notification_cli
 
-    for feature in (import_cli, indicator_cli, notification_cli):
+    from tracker.maintenance import cli as maintenance_cli
+
+    for feature in (import_cli, indicator_cli, notification_cli, maintenance_cli):
         feature.register(app)
 
     @app.cli.command("init-db")

@@ -6,6 +6,7 @@ SQLite under instance/, Celery on a SQLite broker, mail written to instance/mail
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -83,6 +84,16 @@ def from_environment() -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "科技企业培育系统 <tracker@localhost>"),
         "MAIL_FOLDER": os.environ.get("MAIL_FOLDER", str(INSTANCE / "mail")),
+        # Outbox delivery (tracker/services/mailer.py): retries of temporary SMTP failures back off
+        # exponentially with jitter, capped well below the broker's visibility timeout; a row left
+        # "sending" by a killed worker is sent again after the lease.
+        "MAIL_TIMEOUT_SECONDS": _int("MAIL_TIMEOUT_SECONDS", 30),
+        "MAIL_BACKOFF_BASE_SECONDS": float(os.environ.get("MAIL_BACKOFF_BASE_SECONDS") or 30),
+        "MAIL_BACKOFF_MAX_SECONDS": float(os.environ.get("MAIL_BACKOFF_MAX_SECONDS") or 900),
+        "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 8),
+        "MAIL_SEND_LEASE_SECONDS": float(os.environ.get("MAIL_SEND_LEASE_SECONDS") or 600),
+        # A sweep that creates this many emails for one person sends them as one summary email.
+        "REMINDER_BATCH_THRESHOLD": _int("REMINDER_BATCH_THRESHOLD", 5),
         # Session cookies: Secure only makes sense behind HTTPS, which production has.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -90,6 +101,13 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": app_env == "production",
+        "REMEMBER_COOKIE_DURATION": dt.timedelta(days=_int("REMEMBER_COOKIE_DAYS", 14)),
+        # Login throttling (tracker/services/throttle.py): failures per account / per client IP
+        # within LOGIN_LOCKOUT_SECONDS; reaching either locks sign-in until the window ends.
+        "LOGIN_FAILURES_PER_ACCOUNT": _int("LOGIN_FAILURES_PER_ACCOUNT", 5),
+        "LOGIN_FAILURES_PER_IP": _int("LOGIN_FAILURES_PER_IP", 50),
+        "LOGIN_LOCKOUT_SECONDS": _int("LOGIN_LOCKOUT_SECONDS", 900),
+        "TRUSTED_PROXY_HOPS": _int("TRUSTED_PROXY_HOPS", 0),
         # Business settings (DOMAIN.md [A] rules kept configurable).
         "VISIT_EDIT_WINDOW_DAYS": _int("VISIT_EDIT_WINDOW_DAYS", 7),
         "TRACK_STALE_DAYS": _int("TRACK_STALE_DAYS", 60),

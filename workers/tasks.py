@@ -1,13 +1,65 @@
-"""Celery tasks: serialisation, retries and scheduling only; the work is in tracker.services."""
+"""Celery tasks: serialisation, retries and scheduling only; the work is in tracker.services.
+
+Tasks take ids and dates, never model objects. Delivery relies on the outbox, not on Celery:
+`task_acks_late` + `task_reject_on_worker_lost` bring a killed worker's task back, and the row's
+claim (tracker.services.mailer) makes running it twice harmless.
+"""
 
 from __future__ import annotations
 
-from celery import shared_task
+import datetime as dt
 
-from tracker.services import system
+from celery import shared_task
+from sqlalchemy.exc import OperationalError
+
+from tracker.services import mailer, reminders, system
 
 
 @shared_task(name="workers.tasks.heartbeat")
 def heartbeat() -> str:
     """Record that a worker is alive (shown on the admin page), proving the broker round trip."""
     return system.record_heartbeat()
+
+
+def _day(today_iso: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(today_iso) if today_iso else None
+
+
+# The sweeps are idempotent (UNIQUE outbox keys), so retrying one after a database hiccup is safe.
+_SWEEP_RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": 5, "retry_backoff_max": 60, "max_retries": 5}
+
+
+@shared_task(name="workers.tasks.sweep_reminders", **_SWEEP_RETRY)
+def sweep_reminders(today_iso: str | None = None) -> dict:
+    """The daily sweep (beat 07:30): today's reminders, plus digests/reports a missed beat skipped."""
+    result = reminders.run_daily(_day(today_iso))
+    return {"created": result.created, "digests": result.digests, "reports": result.reports}
+
+
+@shared_task(name="workers.tasks.weekly_digests", **_SWEEP_RETRY)
+def weekly_digests(today_iso: str | None = None) -> int:
+    """Monday 08:00: one digest per officer for this ISO week."""
+    return reminders.weekly_digests(_day(today_iso))
+
+
+@shared_task(name="workers.tasks.monthly_reports", **_SWEEP_RETRY)
+def monthly_reports(today_iso: str | None = None) -> int:
+    """The 1st, 08:00: one report per district manager for this month."""
+    return reminders.monthly_reports(_day(today_iso))
+
+
+@shared_task(name="workers.tasks.send_notification", bind=True, max_retries=None)
+def send_notification(self, notification_id: int) -> str:
+    """Deliver one outbox row. A temporary failure is retried after the row's backoff (short, well
+    below the visibility timeout); the attempt limit lives on the row, not here."""
+    outcome = mailer.send_one(notification_id)
+    if outcome.status == "retry" and outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in + 0.05)
+    return outcome.status
+
+
+@shared_task(name="workers.tasks.send_pending")
+def send_pending() -> dict:
+    """Every minute: deliver whatever is due — rows whose publish failed (broker down), retries
+    whose task was lost, rows a killed worker left "sending" past their lease."""
+    return mailer.drain(time_budget=45)

@@ -1,10 +1,10 @@
-"""reminders (reserved slot: the feature adds its schema changes here)
+"""reminders: the reminder_run table (which periodic runs completed, for catch-up and monitoring)
 
 Revision ID: 0005
 Revises: 0004
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 revision = '0005'
 down_revision = '0004'
@@ -13,8 +13,17 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table(
+        "reminder_run",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("job", sa.String(length=32), nullable=False),
+        sa.Column("period", sa.String(length=32), nullable=False),
+        sa.Column("created_count", sa.Integer(), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reminder_run")),
+        sa.UniqueConstraint("job", "period", name="uq_reminder_run_job_period"),
+    )
 
 
 def downgrade():
-    pass
+    op.drop_table("reminder_run")

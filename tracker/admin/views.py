@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user
+from flask_login import current_user, fresh_login_required
 from sqlalchemy import select
 
 from tracker.admin.forms import ConfirmForm, EditUserForm, ResetPasswordForm, UserForm
 from tracker.auth.loader import roles_required
 from tracker.extensions import db
 from tracker.models import User
+from tracker.services import audit
 from tracker.services import plan as plan_service
 from tracker.services import system
 from tracker.services import users as user_service
 from tracker.services.errors import ServiceError
+from tracker.services.throttle import get_throttle
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -24,6 +26,7 @@ def users():
     rows = db.session.scalars(select(User).order_by(User.role, User.district, User.name)).all()
     return render_template(
         "admin/users.html", users=rows, confirm=ConfirmForm(),
+        locked=get_throttle().locked_accounts([u.email for u in rows]),
         heartbeat=system.last_heartbeat(), mismatches=plan_service.current_mismatches(),
     )
 
@@ -49,6 +52,7 @@ def create_user():
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles_required("admin")
+@fresh_login_required  # role and password changes need a password typed in this session
 def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
     form = EditUserForm(obj=user)
@@ -67,6 +71,7 @@ def edit_user(user_id: int):
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 @roles_required("admin")
+@fresh_login_required  # role and password changes need a password typed in this session
 def reset_password(user_id: int):
     user = db.get_or_404(User, user_id)
     reset = ResetPasswordForm(prefix="reset")
@@ -82,6 +87,7 @@ def reset_password(user_id: int):
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @roles_required("admin")
+@fresh_login_required  # role and password changes need a password typed in this session
 def toggle_active(user_id: int):
     user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
@@ -91,4 +97,17 @@ def toggle_active(user_id: int):
             flash(exc.message, "danger")
         else:
             flash(("已启用 " if user.active else "已停用 ") + user.email, "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@roles_required("admin")
+def unlock(user_id: int):
+    """Lift a login lockout (登录锁定) before it expires, e.g. after the user called the bureau."""
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        get_throttle().unlock(user.email)
+        audit.record(current_user.id, "user.unlock", user)
+        db.session.commit()
+        flash(f"已解除 {user.email} 的登录锁定", "success")
     return redirect(url_for("admin.users"))

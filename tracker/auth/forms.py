@@ -17,3 +17,10 @@ class ChangePasswordForm(FlaskForm):
     new_password = PasswordField("新密码", validators=[DataRequired("请填写新密码"), Length(min=8, max=256, message="新密码至少8位")])
     confirm = PasswordField("确认新密码", validators=[EqualTo("new_password", message="两次输入的新密码不一致")])
     submit = SubmitField("修改密码")
+
+
+class ReauthenticateForm(FlaskForm):
+    """Confirm the password before a sensitive change (fresh login)."""
+
+    password = PasswordField("密码", validators=[DataRequired("请填写密码"), Length(max=256)])
+    submit = SubmitField("确认")

@@ -1,42 +1,78 @@
-"""Sign in, sign out, change password."""
+"""Sign in (throttled), sign out, confirm the password again, change password."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import confirm_login, current_user, fresh_login_required, login_required, login_user, logout_user
 
-from tracker.auth.forms import ChangePasswordForm, LoginForm
+from tracker.auth.forms import ChangePasswordForm, LoginForm, ReauthenticateForm
 from tracker.auth.redirects import safe_next
 from tracker.clock import now
 from tracker.extensions import db
 from tracker.models.user import new_session_token
 from tracker.services import users as user_service
 from tracker.services.errors import ServiceError
+from tracker.services.throttle import client_ip, get_throttle
 
 bp = Blueprint("auth", __name__)
+
+# C0 control characters other than tab, CR and LF: no form field needs them, and PostgreSQL text
+# cannot hold NUL at all (psycopg raises, which would be a 500 on any search box).
+_CONTROL = {chr(c) for c in range(32)} - {"\t", "\r", "\n"}
+
+
+def _has_control(value) -> bool:
+    if isinstance(value, str):
+        return any(ch in _CONTROL for ch in value)
+    if isinstance(value, dict):
+        return any(_has_control(k) or _has_control(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_control(v) for v in value)
+    return False
+
+
+@bp.before_app_request
+def refuse_control_characters():
+    """Refuse (400) any request whose query, form or JSON text carries control characters."""
+    values = list(request.args.items(multi=True))
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        values += list(request.form.items(multi=True))
+        if request.is_json:
+            values.append(("json", request.get_json(silent=True)))
+    if any(_has_control(key) or _has_control(value) for key, value in values):
+        abort(400, description="提交的内容包含无效的控制字符（如 NUL），请检查后重试")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """Sign in; refused with 429 while the account or the client IP is locked by the throttle."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = user_service.authenticate(form.email.data, form.password.data)
-        if user is None:
-            flash("邮箱或密码错误，或账号已停用", "danger")
-        else:
-            user.last_login_at = now()
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+        throttle, ip, email = get_throttle(), client_ip(), form.email.data
+        # Checked before the password, so a correct guess during a lockout gains nothing.
+        lock = throttle.check(email, ip)
+        if lock is None:
+            user = user_service.authenticate(email, form.password.data)
+            if user is not None:
+                throttle.succeeded(email)
+                user.last_login_at = now()
+                db.session.commit()
+                login_user(user, remember=form.remember.data)
+                return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+            lock = throttle.failed(email, ip)
+            if lock is None:
+                flash("邮箱或密码错误，或账号已停用", "danger")
+        if lock is not None:
+            return render_template("auth/login.html", form=form, lock_message=lock.message), 429
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    # Rotating the token ends this session everywhere, including copies of the cookie.
+    """Sign out everywhere: rotating the token kills copies of the session and remember-me cookies."""
     current_user.session_token = new_session_token()
     db.session.commit()
     logout_user()
@@ -44,12 +80,43 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/account/password", methods=["GET", "POST"])
+@bp.route("/reauthenticate", methods=["GET", "POST"])
 @login_required
+def reauthenticate():
+    """Confirm the password to make the session fresh again (before role or password changes)."""
+    form = ReauthenticateForm()
+    if form.validate_on_submit():
+        throttle, ip = get_throttle(), client_ip()
+        lock = throttle.check(current_user.email, ip)
+        if lock is None:
+            if current_user.check_password(form.password.data):
+                throttle.succeeded(current_user.email)
+                confirm_login()
+                flash("身份已确认，请继续操作", "success")
+                return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+            lock = throttle.failed(current_user.email, ip)
+            if lock is None:
+                form.password.errors.append("密码不正确")
+        if lock is not None:
+            return render_template("auth/reauthenticate.html", form=form, lock_message=lock.message), 429
+    return render_template("auth/reauthenticate.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@fresh_login_required
 def change_password():
+    """Change one's own password; every session of the account ends, this one included."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        throttle, ip = get_throttle(), client_ip()
+        lock = throttle.check(current_user.email, ip)
+        if lock is not None:
+            return render_template("auth/change_password.html", form=form, lock_message=lock.message), 429
         if not current_user.check_password(form.current_password.data):
+            # A stolen session must not become a way to guess the password.
+            lock = throttle.failed(current_user.email, ip)
+            if lock is not None:
+                return render_template("auth/change_password.html", form=form, lock_message=lock.message), 429
             form.current_password.errors.append("当前密码不正确")
         else:
             try:

@@ -1,5 +1,297 @@
-"""Blueprint `candidates` (placeholder registered by the factory; the feature fills it in)."""
+"""精准挖掘: the candidates page per target rung, its export, the company profile section and
+the yearly figures editor (年度数据).
 
-from flask import Blueprint
+Views stay thin: forms check shape, tracker.services.candidates / figures / cultivation do the work.
+Officers may edit the figures of the companies they serve but not use the candidates page, which
+ranks a whole district (the menu shows it to managers and admins only).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import (
+    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
+)
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from tracker.candidates.charts import company_charts
+from tracker.candidates.forms import AddToListForm, CandidateFilterForm, FiguresForm
+from tracker.clock import today
+from tracker.extensions import db
+from tracker.main.template_helpers import add_company_action, add_company_section
+from tracker.rules.districts import DISTRICT_NAMES
+from tracker.rules.eligibility import FAILED, MET, STATUS_NAMES, UNKNOWN
+from tracker.rules.ladder import RUNG_BY_CODE, STAGE_NAMES
+from tracker.services import candidates as candidate_service
+from tracker.services import cultivation as cultivation_service
+from tracker.services import exports
+from tracker.services import figures as figure_service
+from tracker.services.candidates import CandidateFilters
+from tracker.services.errors import Conflict, Forbidden, ServiceError
+from tracker.services.figures import InvalidFigures
+from tracker.services.scoping import get_company_for
 
 bp = Blueprint("candidates", __name__, url_prefix="/candidates")
+
+DEFAULT_TARGET = "hnte"
+
+
+# --------------------------------------------------------------------------- candidates page
+
+
+def _require_manager() -> None:
+    if not (current_user.is_admin or current_user.is_manager):
+        abort(403)
+
+
+def _filters_from(args) -> tuple[CandidateFilterForm, CandidateFilters]:
+    """The filter form and the service filters from query arguments; bad values fall back to defaults."""
+    form = CandidateFilterForm(args)
+    form.officer.choices = [("", "全部专员")] + [
+        (str(uid), name) for uid, name in candidate_service.officer_choices(current_user)
+    ]
+    form.validate()
+
+    def ok(field):
+        return field.data if field.data and not field.errors else None
+
+    target = ok(form.target) or DEFAULT_TARGET
+    year = form.year.data if form.year.data and not form.year.errors else today().year
+    district = ok(form.district) if current_user.is_admin else None
+    officer = ok(form.officer)
+    max_missing = int(ok(form.max_missing) or 1)
+    form.target.data, form.year.data, form.max_missing.data = target, year, str(max_missing)
+    return form, CandidateFilters(
+        target=target, year=year, district=district, industry=ok(form.industry),
+        officer_id=int(officer) if officer else None, max_missing=max_missing,
+    )
+
+
+def _filter_args(filters: CandidateFilters) -> dict:
+    """Query arguments that reproduce `filters` (for redirects and export links)."""
+    args = {"target": filters.target, "year": filters.year, "max_missing": filters.max_missing}
+    if filters.district:
+        args["district"] = filters.district
+    if filters.industry:
+        args["industry"] = filters.industry
+    if filters.officer_id:
+        args["officer"] = filters.officer_id
+    return args
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Ranked candidates of one target rung and evaluation year, with their reasons."""
+    _require_manager()
+    form, filters = _filters_from(request.args)
+    try:
+        page = candidate_service.candidate_page(
+            current_user, filters, request.args.get("page", 1, type=int) or 1,
+            current_app.config["PAGE_SIZE"],
+        )
+    except Forbidden:
+        abort(403)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("candidates.index"))
+    add_form = AddToListForm(target=filters.target, list_year=filters.year)
+    return render_template(
+        "candidates/index.html", form=form, filters=filters, page=page, add_form=add_form,
+        rung=RUNG_BY_CODE[filters.target], filter_args=_filter_args(filters),
+        STATUS=STATUS_NAMES, MET=MET, FAILED=FAILED, UNKNOWN=UNKNOWN,
+    )
+
+
+@bp.route("/add", methods=["POST"])
+@login_required
+def add():
+    """Put the ticked companies on the target rung's cultivation list of the chosen year."""
+    _require_manager()
+    _form, filters = _filters_from(request.args)
+    form = AddToListForm()
+    back = url_for("candidates.index", **_filter_args(filters))
+    if not form.validate_on_submit():
+        for name, errors in form.errors.items():
+            for message in errors:
+                if name == "csrf_token":
+                    message = "页面已过期，请刷新后重试"
+                elif message.isascii():  # WTForms' own English parse errors
+                    message = f"{form[name].label.text}须为四位年份"
+                flash(message, "danger")
+        return redirect(back)
+    try:
+        ids = [int(v) for v in request.form.getlist("company_ids")]
+    except ValueError:
+        abort(400)
+    if any(not 0 < i < 2**31 for i in ids):
+        abort(400)  # not an id the database could hold
+    if not ids:
+        flash("请先勾选要加入培育名单的企业", "warning")
+        return redirect(back)
+    target = form.target.data if form.target.data in RUNG_BY_CODE else filters.target
+    try:
+        result = cultivation_service.add_companies(current_user, ids, target, form.list_year.data)
+    except Forbidden:
+        abort(403)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(back)
+    name = RUNG_BY_CODE[target].name
+    message = f"已加入 {form.list_year.data} 年{name}培育名单：{len(result.created)} 家"
+    if result.skipped:
+        reasons = sorted({reason for _cid, reason in result.skipped})
+        message += f"；跳过 {len(result.skipped)} 家（{'；'.join(reasons)}）"
+    flash(message, "success" if result.created else "warning")
+    return redirect(back)
+
+
+EXPORT_HEADERS = (
+    "排名", "企业名称", "统一社会信用代码", "所属辖区", "产业领域", "当前阶段", "服务专员",
+    "结论", "不满足的条件", "数据不足的条件", "已满足的条件", "科小评分",
+)
+
+
+@bp.route("/export")
+@login_required
+def export():
+    """The ranked candidate list as CSV (default) or xlsx, scoped and filtered as on the page."""
+    _require_manager()
+    _form, filters = _filters_from(request.args)
+    kind = request.args.get("format", "csv")
+    if kind not in ("xlsx", "csv"):
+        abort(400)
+    try:
+        candidate_service.check_filters(current_user, filters)
+    except Forbidden:
+        abort(403)
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("candidates.index"))
+    # A generator: the writers consume it row by row (the filters were checked above).
+    rows = (
+        (
+            i, c.company.name, c.company.uscc, DISTRICT_NAMES.get(c.company.district, c.company.district),
+            c.company.industry or "", STAGE_NAMES.get(c.stage, c.stage), "、".join(c.officers),
+            c.verdict,
+            candidate_service.conditions_text(c.result, FAILED),
+            candidate_service.conditions_text(c.result, UNKNOWN),
+            candidate_service.conditions_text(c.result, MET),
+            c.result.score,
+        )
+        for i, c in enumerate(candidate_service.iter_candidates(current_user, filters), start=1)
+    )
+    rung = RUNG_BY_CODE[filters.target].name
+    filename = f"{filters.year}年{rung}候选企业.{kind}"
+    if kind == "csv":
+        body, mimetype = exports.csv_bytes(EXPORT_HEADERS, rows), exports.CSV_MIMETYPE
+    else:
+        body, mimetype = exports.xlsx_bytes(EXPORT_HEADERS, rows, sheet_title=f"{rung}候选"), exports.XLSX_MIMETYPE
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=candidates.{kind}; filename*=UTF-8''{quote(filename)}"
+    )
+    return response
+
+
+# --------------------------------------------------------------------------- yearly figures
+
+
+@bp.route("/companies/<int:company_id>/figures")
+@login_required
+def figures(company_id: int):
+    """Every year of a company's figures, each with an edit link, and a form to add a year."""
+    company = get_company_for(current_user, company_id, db.session)
+    rows = figure_service.figures_for_company(company.id)
+    lo, hi = figure_service.year_range(company.founded_on)
+    taken = {r.year for r in rows}
+    suggested = next((y for y in range(hi - 1, lo - 1, -1) if y not in taken), hi)
+    return render_template(
+        "candidates/figures.html", company=company, rows=rows, fields=figure_service.FIELDS,
+        field_label=figure_service.field_label, year_min=lo, year_max=hi, suggested_year=suggested,
+    )
+
+
+@bp.route("/companies/<int:company_id>/figures/edit", methods=["GET", "POST"])
+@login_required
+def edit_figures(company_id: int):
+    """Add a year (no `year` argument, or one not entered yet) or edit one, carrying the version."""
+    company = get_company_for(current_user, company_id, db.session)
+    form = FiguresForm()
+    lo, hi = figure_service.year_range(company.founded_on)
+    existing = None
+    if request.method == "GET":
+        year = request.args.get("year", type=int)
+        if year is not None and not lo <= year <= hi:
+            year = None  # out of range: offer a new year instead of looking it up
+        existing = figure_service.get_year(company.id, year) if year else None
+        if existing is not None:
+            form.fill_from(existing)
+        else:
+            form.year.data = str(year) if year else str(hi - 1 if hi - 1 >= lo else hi)
+            form.version.data = "0"
+    elif form.validate_on_submit():
+        try:
+            version = int(form.version.data or 0)
+        except ValueError:
+            version = -1  # tampered: can never match, so it is reported as a conflict
+        try:
+            row = figure_service.save_year(
+                current_user, company, form.year.data, form.data_for_service(), version=version
+            )
+        except Forbidden:
+            abort(403)
+        except InvalidFigures as exc:
+            for name, message in exc.errors.items():
+                field = getattr(form, name, None)
+                if field is not None:
+                    field.errors = list(field.errors) + [message]
+            flash("请按提示修改标红的项目（未保存）", "danger")
+        except Conflict as exc:
+            flash(exc.message, "danger")
+        except ServiceError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(f"已保存 {row.year} 年数据", "success")
+            return redirect(url_for("candidates.figures", company_id=company.id))
+        try:
+            year = int(form.year.data)
+        except (TypeError, ValueError):
+            year = None
+        existing = figure_service.get_year(company.id, year) if year and lo <= year <= hi else None
+    else:
+        flash("页面已过期，请刷新后重试", "danger")
+    return render_template(
+        "candidates/figures_form.html", company=company, form=form, existing=existing,
+        year_min=lo, year_max=hi,
+    )
+
+
+# --------------------------------------------------------------------------- company page hooks
+
+
+def _figures_action(user, company) -> list[dict]:
+    # The company page already checked that `user` may see `company`.
+    return [{
+        "url": url_for("candidates.figures", company_id=company.id),
+        "label": "年度数据", "css": "btn-outline-primary",
+    }]
+
+
+def _profile_section(user, company) -> Markup | str:
+    """The 科创属性画像 card on the company page (the page has already scoped the company)."""
+    assessment = candidate_service.assess_company(company)
+    return Markup(render_template(
+        "candidates/_profile.html", company=company, assessment=assessment,
+        charts=company_charts(assessment.figures), STATUS=STATUS_NAMES,
+        MET=MET, FAILED=FAILED, UNKNOWN=UNKNOWN,
+    ))
+
+
+@bp.record_once
+def _register_company_hooks(state) -> None:
+    add_company_action(state.app, _figures_action)
+    add_company_section(state.app, _profile_section)

@@ -1,10 +1,19 @@
 """Company forms: shape only; the credit code's meaning is checked by the service."""
 
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from tracker.rules.districts import DISTRICTS, INDUSTRIES
+from tracker.rules.ladder import STAGE_NAMES
+from tracker.services.company_queries import SORTS, CompanyFilters
+
+MAX_ID = 2**31 - 1  # the database's integer range: larger numbers are bad input, not a 500
+MAX_PAGE = 100_000
+# The company list's query arguments: passed on to export links and carried by bulk actions.
+LIST_ARGS = ("q", "district", "industry", "stage", "officer_id", "idle_days", "expiring_days",
+             "open_follow_ups", "sort", "dir", "page")
 
 
 def district_choices(blank: str | None = None):
@@ -49,5 +58,49 @@ class ListFilterForm(FlaskForm):
     q = StringField("名称或信用代码", validators=[Optional(), Length(max=100)])
     district = SelectField("辖区", choices=district_choices("全部辖区"), validators=[Optional()])
     industry = SelectField("产业领域", choices=[("", "全部领域")] + [(i, i) for i in INDUSTRIES], validators=[Optional()])
-    stage = SelectField("阶段", validators=[Optional()])
-    page = IntegerField(validators=[Optional()])
+    stage = SelectField("阶段", choices=[("", "全部阶段")] + list(STAGE_NAMES.items()), validators=[Optional()])
+    officer_id = IntegerField("服务专员", validators=[Optional(), NumberRange(min=1, max=MAX_ID, message="服务专员不正确")])
+    idle_days = IntegerField("未走访天数", validators=[Optional(), NumberRange(min=1, max=3650, message="未走访天数须在1至3650之间")])
+    expiring_days = IntegerField("高企证书到期天数", validators=[Optional(), NumberRange(min=1, max=1095, message="到期天数须在1至1095之间")])
+    open_follow_ups = BooleanField("有未办结诉求")
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])
+
+    def _clean(self, field):
+        return field.data if not field.errors and field.data not in ("", None) else None
+
+    def to_filters(self, sort: str | None = None, direction: str | None = None) -> CompanyFilters:
+        """The list's filters; a field with a shape error is ignored (its message is shown)."""
+        return CompanyFilters(
+            q=(self.q.data or "").strip() or None if not self.q.errors else None,
+            district=self._clean(self.district),
+            industry=self._clean(self.industry),
+            stage=self._clean(self.stage),
+            officer_id=self._clean(self.officer_id),
+            idle_days=self._clean(self.idle_days),
+            expiring_days=self._clean(self.expiring_days),
+            open_follow_ups=bool(self.open_follow_ups.data),
+            sort=sort if sort in SORTS or sort == "stage" else "name",
+            descending=direction == "desc",
+        )
+
+
+def list_filters(args: MultiDict) -> tuple[ListFilterForm, CompanyFilters]:
+    """Read the company list's filters from query arguments (the list, its export and bulk actions)."""
+    form = ListFilterForm(args)
+    form.validate()
+    return form, form.to_filters(args.get("sort"), args.get("dir"))
+
+
+class BulkForm(FlaskForm):
+    """The ticked companies (or all that match the list's filters) for a bulk action."""
+
+    all_matching = BooleanField("对全部筛选结果操作")
+    filters = HiddenField()  # the list's query string, so the action sees the same list
+
+    def ids(self, raw: list[str]) -> list[int] | None:
+        """The ticked company ids, or None when one is not a number."""
+        try:
+            ids = [int(v) for v in raw if v.strip()]
+        except ValueError:
+            return None
+        return ids if all(1 <= i <= MAX_ID for i in ids) else None

@@ -2,45 +2,59 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from tracker.clock import today
-from tracker.companies.forms import CompanyForm, DeleteForm, ListFilterForm
+from tracker.companies.forms import LIST_ARGS, CompanyForm, DeleteForm, ListFilterForm, list_filters
 from tracker.extensions import db
 from tracker.models import Company
-from tracker.rules.ladder import STAGE_NAMES
+from tracker.pipeline.forms import AddTracksForm, AssignForm
 from tracker.services import companies as company_service
-from tracker.services.company_queries import CompanyFilters, company_profile, list_companies
+from tracker.services.assignments import assignable_officers
+from tracker.services.company_queries import CompanyFilters, company_profile, export_companies, list_companies
 from tracker.services.errors import Forbidden, ServiceError
+from tracker.services.exports import CSV_MIMETYPE, XLSX_MIMETYPE
 from tracker.services.scoping import get_company_for
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 
 
 def filters_from_request() -> tuple[ListFilterForm, CompanyFilters]:
-    form = ListFilterForm(request.args)
-    form.stage.choices = [("", "全部阶段")] + list(STAGE_NAMES.items())
-    form.validate()
-    filters = CompanyFilters(
-        q=form.q.data or None,
-        district=form.district.data or None if not form.district.errors else None,
-        industry=form.industry.data or None if not form.industry.errors else None,
-        stage=form.stage.data or None if not form.stage.errors else None,
-        sort=request.args.get("sort", "name"),
-        descending=request.args.get("dir") == "desc",
-    )
-    return form, filters
+    """The list's filters from the query string (the same reader serves export and bulk actions)."""
+    return list_filters(request.args)
 
 
 @bp.route("/")
 @login_required
 def index():
     form, filters = filters_from_request()
-    page_number = request.args.get("page", 1, type=int) or 1
+    page_number = form.page.data if form.page.data and not form.page.errors else 1
     page = list_companies(current_user, filters, today(), page_number, current_app_page_size())
-    return render_template("companies/index.html", form=form, page=page, filters=filters)
+    can_manage = not current_user.is_officer
+    # Known filter arguments only: they are passed on to the export links as keyword arguments.
+    list_args = {k: v for k, v in request.args.items() if k in LIST_ARGS and k != "page" and v != ""}
+    return render_template(
+        "companies/index.html", form=form, page=page, filters=filters, can_manage=can_manage,
+        officers=assignable_officers(current_user) if can_manage else [],
+        track_form=AddTracksForm(formdata=None, target_kind="hnte", year=today().year + 1) if can_manage else None,
+        assign_form=AssignForm(formdata=None) if can_manage else None,
+        query_string=request.query_string.decode(), list_args=list_args,
+    )
+
+
+@bp.route("/export")
+@login_required
+def export():
+    """The list exactly as filtered and scoped, as CSV (default; readable by every tool) or xlsx, with safe cells."""
+    fmt = "xlsx" if request.args.get("format") == "xlsx" else "csv"
+    _, filters = filters_from_request()
+    data, _count = export_companies(current_user, filters, today(), fmt)
+    filename = f"companies-{today().isoformat()}.{fmt}"
+    return Response(data, mimetype=CSV_MIMETYPE if fmt == "csv" else XLSX_MIMETYPE,
+                    headers={"Content-Disposition": f"attachment; filename={filename}",
+                             "Cache-Control": "no-store"})
 
 
 def current_app_page_size() -> int:

@@ -1,7 +1,81 @@
-"""Flask commands of the `imports` feature (placeholder; the feature fills it in)."""
+"""Flask commands: `flask import companies|designations|figures FILE` and `flask export ... FILE`.
 
-from flask import Flask
+The CLI runs as the system (no user): it sees every live company. It prints the same per-row
+report as the upload page and exits non-zero when there were errors and nothing was written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from tracker.services import imports as import_service
+from tracker.services.errors import ServiceError
+from tracker.services.import_exports import export_kind
+from tracker.services.import_files import Limits
+
+MAX_ISSUES_PRINTED = 200
+
+
+def _print_report(report: import_service.ImportReport) -> None:
+    click.echo(f"文件：{report.filename}（{report.kind_name}）")
+    if report.ignored_columns:
+        click.echo(f"已忽略无法识别的列：{'、'.join(report.ignored_columns)}")
+    for label, issues in (("错误", report.errors), ("提示", report.warnings)):
+        for issue in issues[:MAX_ISSUES_PRINTED]:
+            value = f"“{issue.value}”" if issue.value else "（空）"
+            click.echo(f"{label}：第 {issue.row} 行，列“{issue.column}”，值 {value}：{issue.reason}")
+        if len(issues) > MAX_ISSUES_PRINTED:
+            click.echo(f"……另有 {len(issues) - MAX_ISSUES_PRINTED} 条{label}未列出")
+    if not report.dry_run and report.mode == "all" and report.has_errors:
+        click.echo("导入方式为“全部正确才导入”：因存在错误，未写入任何数据")
+    click.echo(report.summary())
+
+
+def _import_command(kind: str):
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Check and report only; write nothing.")
+    @click.option("--mode", type=click.Choice(import_service.MODES), default="all", show_default=True,
+                  help="all: nothing is written if any row has an error; valid: write the valid rows.")
+    def command(file: Path, dry_run: bool, mode: str) -> None:
+        try:
+            report = import_service.run_import(
+                kind, file.read_bytes(), file.name, actor=None, dry_run=dry_run, mode=mode,
+                limits=Limits.from_config(current_app.config),
+            )
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from exc
+        _print_report(report)
+        if report.has_errors and not report.committed:
+            raise SystemExit(1)
+
+    command.__doc__ = f"Import {kind} from a CSV or xlsx file (DOMAIN.md §8)."
+    return command
 
 
 def register(app: Flask) -> None:
-    """Add this feature's commands to the app's CLI."""
+    """Add the `import` and `export` command groups to the app's CLI."""
+
+    @app.cli.group("import")
+    def import_group() -> None:
+        """Import companies, designations or yearly figures (dry run, then commit)."""
+
+    @app.cli.group("export")
+    def export_group() -> None:
+        """Export companies, designations or yearly figures in the import layout (CSV or xlsx)."""
+
+    for kind in import_service.KINDS:
+        import_group.command(kind)(_import_command(kind))
+
+        def make_export(kind=kind):
+            @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+            def command(file: Path) -> None:
+                count = export_kind(kind, file)
+                click.echo(f"已导出 {count} 行到 {file}")
+
+            command.__doc__ = f"Export {kind} to FILE (.xlsx, otherwise CSV with BOM)."
+            return command
+
+        export_group.command(kind)(make_export())

@@ -1,5 +1,102 @@
-"""Blueprint `imports` (placeholder registered by the factory; the feature fills it in)."""
+"""数据导入: upload → dry-run report → 确认导入 in a chosen mode → result. Administrators only.
 
-from flask import Blueprint
+The dry run writes nothing to the database; the file waits under instance/uploads/<token> until
+the administrator who uploaded it confirms (or a day passes).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from tracker.imports.forms import CommitForm, UploadForm
+from tracker.rules import import_formats as fmt
+from tracker.services import imports as import_service
+from tracker.services.errors import Forbidden, ServiceError
+from tracker.services.exports import CSV_MIMETYPE
+from tracker.services.import_files import Limits
+from tracker.services.import_uploads import discard_upload, load_upload, save_upload
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
+REPORT_ROWS_SHOWN = 500
+
+
+@bp.before_request
+@login_required
+def _administrators_only():
+    try:
+        import_service.check_may_import(current_user)
+    except Forbidden:
+        abort(403)
+
+
+def _render_index(form: UploadForm, status: int = 200):
+    return render_template(
+        "imports/index.html", form=form, columns=fmt.COLUMNS_BY_KIND, kind_names=fmt.KIND_NAMES,
+        recent=import_service.recent_imports(),
+    ), status
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def index():
+    form = UploadForm()
+    if request.method == "GET" and request.args.get("kind") in fmt.KIND_NAMES:
+        form.kind.data = request.args["kind"]
+    if not form.validate_on_submit():
+        return _render_index(form, 400 if request.method == "POST" else 200)
+    upload = form.file.data
+    data = upload.read()
+    filename = (upload.filename or "upload").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:120]
+    report = import_service.run_import(
+        form.kind.data, data, filename, actor=current_user, dry_run=True,
+        limits=Limits.from_config(current_app.config),
+    )
+    commit_form = None
+    if report.fatal is None:
+        token = save_upload(current_app.instance_path, data=data, filename=filename, kind=form.kind.data,
+                            user_id=current_user.id)
+        commit_form = CommitForm(formdata=None, token=token, mode="all")  # the cautious mode unless chosen
+    return render_template("imports/report.html", report=report, commit_form=commit_form,
+                           rows_shown=REPORT_ROWS_SHOWN, action_names=import_service.ACTION_NAMES,
+                           mode_names=import_service.MODE_NAMES)
+
+
+@bp.route("/commit", methods=["POST"])
+@login_required
+def commit():
+    form = CommitForm()
+    if not form.validate_on_submit():
+        flash("请求无效或页面已过期，请重新上传文件", "danger")
+        return redirect(url_for("imports.index"))
+    try:
+        stored = load_upload(current_app.instance_path, form.token.data, current_user.id)
+        report = import_service.run_import(
+            stored.kind, stored.data, stored.filename, actor=current_user, dry_run=False, mode=form.mode.data,
+            limits=Limits.from_config(current_app.config),
+        )
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("imports.index"))
+    if report.committed or not report.has_errors:
+        discard_upload(current_app.instance_path, stored.token)
+    # A refused all-or-nothing batch keeps the file so the administrator can retry with "valid rows only".
+    retry_form = None
+    if not report.committed and report.has_errors and report.fatal is None:
+        retry_form = CommitForm(formdata=None, token=stored.token, mode="valid")
+    return render_template("imports/report.html", report=report, commit_form=retry_form,
+                           rows_shown=REPORT_ROWS_SHOWN, action_names=import_service.ACTION_NAMES,
+                           mode_names=import_service.MODE_NAMES)
+
+
+@bp.route("/template")
+@login_required
+def template():
+    kind = request.args.get("kind", "")
+    if kind not in fmt.KIND_NAMES:
+        abort(404)
+    filename = f"import-{kind}-template.csv"
+    return Response(
+        import_service.template_csv(kind), mimetype=CSV_MIMETYPE,
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )

@@ -41,6 +41,8 @@ NAV_ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("indicators.dashboard", "指标完成情况", ("manager", "admin")),
     ("pipeline.workload", "专员工作量", ("manager", "admin")),
     ("notifications.index", "消息", ("officer", "manager", "admin")),
+    ("registries.index", "人才载体平台", ("manager", "admin")),
+    ("imports.index", "数据导入", ("admin",)),
 )
 
 

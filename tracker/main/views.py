@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from tracker.services import overview
@@ -13,6 +13,8 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @login_required
 def home():
+    if current_user.is_officer:  # officers start from their to-do list (我的工作)
+        return redirect(url_for("work.my_work"))
     summary = overview.home_summary(current_user)
     return render_template("main/home.html", summary=summary)
 

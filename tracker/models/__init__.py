@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate; imported here so Alembic and the app see them all."""
 
+from tracker.models.api_token import ApiToken
 from tracker.models.audit import AuditEvent
 from tracker.models.company import Company, CompanyYearFigures
 from tracker.models.cultivation import CultivationTrack, TrackTransition
@@ -11,7 +12,7 @@ from tracker.models.user import Assignment, User
 from tracker.models.visit import FollowUp, Visit
 
 __all__ = [
-    "Assignment", "AuditEvent", "Carrier", "CarrierLevel", "Company", "CompanyYearFigures",
+    "ApiToken", "Assignment", "AuditEvent", "Carrier", "CarrierLevel", "Company", "CompanyYearFigures",
     "CultivationTrack", "Designation", "FollowUp", "IndicatorTarget", "Notification", "Platform",
     "ServiceInstitution", "TalentAward", "TrackTransition", "User", "Visit",
 ]

@@ -19,6 +19,7 @@ class AuditEvent(db.Model):
         Index("ix_audit_event_entity", "entity_type", "entity_id"),
         Index("ix_audit_event_company_at", "company_id", "at"),
         Index("ix_audit_event_actor_at", "actor_id", "at"),
+        Index("ix_audit_event_at", "at"),  # the audit log page: newest first (migration 0003)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -48,3 +48,20 @@ class Notification(db.Model):
     created_at: Mapped[dt.datetime] = created_at_column()
 
     recipient = relationship("User")
+
+
+class ReminderRun(db.Model):
+    """One completed run of a periodic job (daily sweep, weekly digests, monthly reports) per period.
+
+    Beat may fire twice or not at all; this table tells the next sweep which periods still need
+    their run (catch-up) and shows administrators when the sweep last succeeded.
+    """
+
+    __tablename__ = "reminder_run"
+    __table_args__ = (UniqueConstraint("job", "period", name="uq_reminder_run_job_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(32))  # daily | digest_weekly | report_monthly
+    period: Mapped[str] = mapped_column(String(32))  # 2026-11-24 | 2026-W48 | 2026-11
+    created_count: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[dt.datetime] = created_at_column()

@@ -1,5 +1,152 @@
-"""Blueprint `notifications` (placeholder registered by the factory; the feature fills it in)."""
+"""Notifications (消息): the user's list, preferences, and for administrators the outbox and mail folder."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from tracker.auth.loader import roles_required
+from tracker.models.notification import FAILED
+from tracker.notifications.forms import ConfirmForm, PreferencesForm
+from tracker.rules.reminders import KIND_NAMES
+from tracker.services import mailer
+from tracker.services import reminders as reminder_service
+from tracker.services.errors import ServiceError
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@bp.context_processor
+def _labels():
+    return {"KIND_NAMES": KIND_NAMES, "OUTBOX_STATUS_NAMES": reminder_service.STATUS_NAMES}
+
+
+def _page() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+@bp.route("/")
+@login_required
+def index():
+    unread_only = request.args.get("unread") == "1"
+    rows, has_more = reminder_service.list_for(current_user, unread_only=unread_only, page=_page())
+    return render_template(
+        "notifications/index.html", rows=rows, has_more=has_more, page=_page(), unread_only=unread_only,
+        unread=reminder_service.unread_count(current_user), confirm=ConfirmForm(),
+    )
+
+
+def _safe_link(link: str | None) -> str:
+    # Stored links are app paths; anything else (never expected) goes to the list instead.
+    if link and link.startswith("/") and not link.startswith("//") and "\\" not in link:
+        return link
+    return url_for("notifications.index")
+
+
+@bp.route("/<int:notification_id>/open")
+@login_required
+def open(notification_id: int):  # noqa: A001  (the endpoint name reads well in templates)
+    row = reminder_service.mark_read(current_user, notification_id)
+    return redirect(_safe_link(row.link))
+
+
+@bp.route("/<int:notification_id>/read", methods=["POST"])
+@login_required
+def mark_read(notification_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    reminder_service.mark_read(current_user, notification_id)
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/read-all", methods=["POST"])
+@login_required
+def mark_all_read():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    count = reminder_service.mark_all_read(current_user)
+    flash(f"已将 {count} 条消息标为已读", "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@login_required
+def preferences():
+    form = PreferencesForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            reminder_service.update_preferences(
+                current_user, notify_mode=form.notify_mode.data, digest_opt_out=form.digest_opt_out.data,
+            )
+        except ServiceError as exc:
+            form.notify_mode.errors.append(exc.message)
+        else:
+            flash("提醒设置已保存", "success")
+            return redirect(url_for("notifications.preferences"))
+    return render_template("notifications/preferences.html", form=form, confirm=ConfirmForm())
+
+
+@bp.route("/preferences/test", methods=["POST"])
+@login_required
+def send_test():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    reminder_service.send_test_email(current_user)
+    flash(f"测试邮件已加入发送队列，将发送到 {current_user.email}", "success")
+    return redirect(url_for("notifications.preferences"))
+
+
+@bp.route("/outbox")
+@roles_required("admin")
+def outbox():
+    status = request.args.get("status") or None
+    if status not in reminder_service.STATUS_NAMES:
+        status = None
+    rows, has_more = reminder_service.outbox_rows(status, page=_page())
+    return render_template(
+        "notifications/outbox.html", rows=rows, has_more=has_more, page=_page(), status=status,
+        counts=reminder_service.outbox_counts(), runs=reminder_service.last_runs(),
+        mail_folder=not current_app.config.get("MAIL_SERVER"), confirm=ConfirmForm(), FAILED=FAILED,
+    )
+
+
+@bp.route("/outbox/<int:notification_id>/retry", methods=["POST"])
+@roles_required("admin")
+def retry(notification_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        reminder_service.retry(current_user, notification_id)
+    except ServiceError as exc:
+        if exc.status_code == 404:
+            raise
+        flash(exc.message, "warning")
+    else:
+        flash("已重新加入发送队列", "success")
+    return redirect(url_for("notifications.outbox", status=FAILED))
+
+
+@bp.route("/outbox/retry-failed", methods=["POST"])
+@roles_required("admin")
+def retry_failed():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    count = reminder_service.retry_all_failed(current_user)
+    flash(f"已将 {count} 封发送失败的邮件重新加入队列", "success")
+    return redirect(url_for("notifications.outbox"))
+
+
+@bp.route("/mail")
+@roles_required("admin")
+def mail():
+    """The local mail folder of the embedded default (no SMTP server configured)."""
+    if current_app.config.get("MAIL_SERVER"):
+        abort(404)
+    name = request.args.get("name")
+    if name:
+        view = mailer.read_mail_file(name)
+        if view is None:
+            abort(404)
+        return render_template("notifications/mail_show.html", mail=view)
+    return render_template("notifications/mail.html", files=mailer.list_mail_files(),
+                           folder=current_app.config["MAIL_FOLDER"])

@@ -1,5 +1,287 @@
-"""Blueprint `pipeline` (placeholder registered by the factory; the feature fills it in)."""
+"""The cultivation board (培育看板), funnel, track pages, workload table and bulk list actions.
 
-from flask import Blueprint
+Who may do what: officers may look at the board and the track pages of their own companies
+(scoping already limits what they see); only managers and administrators move cards, reopen
+tracks, change lists and assignments, and see the funnel and the workload table.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from tracker.clock import today
+from tracker.companies.forms import LIST_ARGS, list_filters
+from tracker.extensions import db
+from tracker.main.template_helpers import add_company_action, add_company_section
+from tracker.models import Company
+from tracker.pipeline.forms import AddTracksForm, AssignForm, BoardFilterForm, MoveForm, ReopenForm
+from tracker.rules import cultivation as rules
+from tracker.rules.ladder import RUNG_BY_CODE
+from tracker.services import cultivation, pipeline_queries
+from tracker.services.assignments import BULK_LIMIT, assign_companies, assignable_officers
+from tracker.services.company_queries import selected_company_ids
+from tracker.services.errors import Forbidden, ServiceError
+from tracker.services.workload import officer_workload
 
 bp = Blueprint("pipeline", __name__, url_prefix="/pipeline")
+
+BOARD_ARGS = ("kind", "year", "district", "officer_id", "industry", "status", "page")
+
+
+def _require_manager() -> None:
+    if not (current_user.is_admin or current_user.is_manager):
+        abort(403)
+
+
+def _board_filters(args) -> tuple[BoardFilterForm, pipeline_queries.BoardFilters]:
+    form = BoardFilterForm(args)
+    form.validate()
+    kind = form.kind.data if form.kind.data in RUNG_BY_CODE and not form.kind.errors else "hnte"
+    year = form.year.data if form.year.data and not form.year.errors else today().year
+    form.kind.data, form.year.data = kind, year
+    filters = pipeline_queries.BoardFilters(
+        kind=kind, year=year,
+        district=(form.district.data or None) if current_user.is_admin and not form.district.errors else None,
+        officer_id=form.officer_id.data if not form.officer_id.errors else None,
+        industry=(form.industry.data or None) if not form.industry.errors else None,
+    )
+    return form, filters
+
+
+def _safe_args(query_string: str | None, allowed: tuple[str, ...]) -> dict:
+    """Known arguments only from a query string a form carried back (never a URL to follow)."""
+    pairs = parse_qsl(query_string or "", keep_blank_values=False)
+    return {k: v for k, v in pairs if k in allowed}
+
+
+@bp.route("/")
+@login_required
+def board():
+    """The board of one rung and year; `status` shows one whole column, a page at a time."""
+    form, filters = _board_filters(request.args)
+    stale_days = current_app.config["TRACK_STALE_DAYS"]
+    officers = assignable_officers(current_user, filters.district) if not current_user.is_officer else []
+    context = dict(form=form, filters=filters, officers=officers, can_manage=not current_user.is_officer,
+                   back=urlencode(_safe_args(request.query_string.decode(), BOARD_ARGS)),
+                   status_names=rules.STATUS_NAMES, today=today())
+    status = form.status.data if not form.status.errors else None
+    if status:
+        column = pipeline_queries.board_column(current_user, filters, status, today(), stale_days,
+                                               page=(form.page.data if not form.page.errors else None) or 1)
+        return render_template("pipeline/column.html", page=column, column=column.column, **context)
+    data = pipeline_queries.board(current_user, filters, today(), stale_days)
+    return render_template("pipeline/board.html", board=data, **context)
+
+
+def _back_to(form: MoveForm | ReopenForm, track_id: int):
+    back = getattr(form, "back", None)
+    if back is not None and back.data == "track":
+        return redirect(url_for("pipeline.track", track_id=track_id))
+    return redirect(url_for("pipeline.board", **_safe_args(back.data if back is not None else "", BOARD_ARGS)))
+
+
+def _first_error(form) -> str:
+    for errors in form.errors.values():
+        if errors:
+            return errors[0] if isinstance(errors[0], str) else "输入有误"
+    return "输入有误"
+
+
+@bp.route("/tracks/<int:track_id>/move", methods=["POST"])
+@login_required
+def move(track_id: int):
+    """Move a card through the state machine; a refusal is shown with its reason and changes nothing."""
+    _require_manager()
+    track = cultivation.get_track_for(current_user, track_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        flash(f"{track.company.name}：{_first_error(form)}", "danger")
+        return _back_to(form, track.id)
+    recognition = None
+    if form.to_status.data == rules.RECOGNIZED and form.granted_on.data:
+        recognition = cultivation.RecognitionData(
+            granted_on=form.granted_on.data, reference=form.reference.data or None,
+            valid_from=form.valid_from.data, valid_until=form.valid_until.data, batch=form.batch.data or None,
+        )
+    name = track.company.name
+    try:
+        cultivation.move_track(current_user, track, form.to_status.data, reason=form.reason.data,
+                               version=form.version_number(), recognition=recognition)
+    except Forbidden:
+        abort(403)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(f"未能调整“{name}”：{exc.message}", "danger")
+    else:
+        message = f"已将“{name}”调整为“{rules.STATUS_NAMES[track.status]}”"
+        if track.status == rules.RECOGNIZED:
+            message += f"，并已登记{RUNG_BY_CODE[track.target_kind].name}资质"
+        flash(message, "success")
+    return _back_to(form, track.id)
+
+
+@bp.route("/tracks/<int:track_id>")
+@login_required
+def track(track_id: int):
+    """One track: its status, history of moves, related tracks, and the move/reopen forms."""
+    found = cultivation.get_track_for(current_user, track_id)
+    view = pipeline_queries.track_detail(found)
+    reopen_form = ReopenForm(formdata=None, year=found.year + 1)
+    allowed, others = pipeline_queries.move_targets(found.status)
+    return render_template("pipeline/track.html", view=view, track=found, can_manage=not current_user.is_officer,
+                           allowed=allowed, others=others,
+                           reopen_form=reopen_form, status_names=rules.STATUS_NAMES,
+                           can_reopen=rules.can_reopen(found.status))
+
+
+@bp.route("/tracks/<int:track_id>/reopen", methods=["POST"])
+@login_required
+def reopen(track_id: int):
+    """Carry a rejected or withdrawn track into a later year as a new track (the old one stays)."""
+    _require_manager()
+    found = cultivation.get_track_for(current_user, track_id)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        flash(_first_error(form), "danger")
+        return redirect(url_for("pipeline.track", track_id=found.id))
+    try:
+        new = cultivation.reopen_track(current_user, found, form.year.data, reason=form.reason.data or None)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("pipeline.track", track_id=found.id))
+    flash(f"已转入{new.year}年培育名单（储备）", "success")
+    return redirect(url_for("pipeline.track", track_id=new.id))
+
+
+@bp.route("/funnel")
+@login_required
+def funnel():
+    """pool → key → submitted → recognized with conversion rates, beside last year's."""
+    _require_manager()
+    form, filters = _board_filters(request.args)
+    data = pipeline_queries.funnel(current_user, filters)
+    return render_template("pipeline/funnel.html", funnel=data, form=form, filters=filters,
+                           officers=assignable_officers(current_user, filters.district))
+
+
+@bp.route("/workload")
+@login_required
+def workload():
+    """Per officer: companies, visits this quarter, overdue visits, open and overdue follow-ups."""
+    _require_manager()
+    district = request.args.get("district") or None if current_user.is_admin else None
+    sort = request.args.get("sort", "name")
+    data = officer_workload(current_user, today(), district=district, sort=sort,
+                            descending=request.args.get("dir") == "desc")
+    return render_template("pipeline/workload.html", workload=data, district=district, sort=sort,
+                           descending=request.args.get("dir") == "desc")
+
+
+def _bulk_selection(form) -> tuple[list[int] | None, dict]:
+    """The companies a bulk action targets, resolved through the company list's own query."""
+    list_args = _safe_args(form.filters.data, LIST_ARGS)
+    _, filters = list_filters(MultiDict(list_args))
+    raw = form.ids(request.form.getlist("company_ids"))
+    if raw is None:
+        return None, list_args
+    ids = selected_company_ids(current_user, filters, today(), raw, all_matching=bool(form.all_matching.data),
+                               limit=BULK_LIMIT)
+    return ids, list_args
+
+
+def _skipped_summary(skipped: list[tuple[int, str]]) -> str:
+    names = dict(db.session.execute(
+        select(Company.id, Company.name).where(Company.id.in_([c for c, _ in skipped[:5]]))
+    ).all())
+    shown = "；".join(f"{names.get(c, c)}（{reason}）" for c, reason in skipped[:5])
+    more = f"等{len(skipped)}家" if len(skipped) > 5 else ""
+    return f"跳过：{shown}{more}"
+
+
+def _run_bulk(form, action):
+    if not form.validate_on_submit():
+        flash(_first_error(form), "danger")
+        return redirect(url_for("companies.index", **_safe_args(form.filters.data, LIST_ARGS)))
+    ids, list_args = _bulk_selection(form)
+    back = redirect(url_for("companies.index", **list_args))
+    if ids is None:
+        flash("所选企业不正确", "danger")
+        return back
+    if not ids:
+        flash("请先勾选企业，或勾选“对全部筛选结果操作”", "warning")
+        return back
+    if len(ids) > BULK_LIMIT:
+        flash(f"一次最多处理{BULK_LIMIT}家企业，请缩小筛选范围", "danger")
+        return back
+    try:
+        done, skipped, message = action(ids)
+    except Forbidden:
+        abort(403)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return back
+    flash(message, "success" if done else "warning")
+    if skipped:
+        flash(_skipped_summary(skipped), "warning")
+    return back
+
+
+@bp.route("/tracks/add", methods=["POST"])
+@login_required
+def add_tracks():
+    """Bulk action of the company list: 加入培育名单."""
+    _require_manager()
+    form = AddTracksForm()
+
+    def action(ids):
+        result = cultivation.add_companies(current_user, ids, form.target_kind.data, form.year.data)
+        kind = RUNG_BY_CODE[form.target_kind.data].name
+        link = url_for("pipeline.board", kind=form.target_kind.data, year=form.year.data)
+        message = Markup('已将{n}家企业加入{y}年{k}培育名单（储备）。<a href="{u}" class="alert-link">查看培育看板</a>').format(
+            n=len(result.created), y=form.year.data, k=kind, u=link)
+        return result.created, result.skipped, message
+
+    return _run_bulk(form, action)
+
+
+@bp.route("/assignments", methods=["POST"])
+@login_required
+def assign():
+    """Bulk action of the company list: 分配服务专员 (assign or reassign, history kept)."""
+    _require_manager()
+    form = AssignForm()
+
+    def action(ids):
+        result = assign_companies(current_user, ids, form.officer_id.data)
+        return result.assigned, result.skipped, f"已将{len(result.assigned)}家企业分配给{result.officer_name}"
+
+    return _run_bulk(form, action)
+
+
+def _company_tracks_section(user, company):
+    """Card on the company page: its cultivation tracks, each linking to its history."""
+    tracks = pipeline_queries.company_tracks(user, company.id)
+    if not tracks and user.is_officer:
+        return ""
+    return Markup(render_template("pipeline/_company_tracks.html", tracks=tracks, company=company))
+
+
+def _company_actions(user, company):
+    if user.is_officer:
+        return []
+    return [{"url": url_for("auditlog.index", company_id=company.id), "label": "操作日志",
+             "css": "btn-outline-secondary"}]
+
+
+@bp.record_once
+def _register_company_page_parts(state) -> None:
+    add_company_section(state.app, _company_tracks_section)
+    add_company_action(state.app, _company_actions)

@@ -1,5 +1,23 @@
-"""Blueprint `work` (placeholder registered by the factory; the feature fills it in)."""
+"""My work (我的工作): the officer's home page."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+from flask_login import current_user, login_required
+
+from tracker.clock import today
+from tracker.rules import cadence
+from tracker.rules import follow_ups as fu_rules
+from tracker.services.my_work import my_work as build_my_work
 
 bp = Blueprint("work", __name__, url_prefix="/work")
+
+
+@bp.route("/")
+@login_required
+def my_work():
+    work = build_my_work(current_user, today(), stale_days=current_app.config["TRACK_STALE_DAYS"])
+    return render_template(
+        "work/my_work.html", work=work, VISIT_STATE_NAMES=cadence.STATE_NAMES,
+        DEADLINE_NAMES=fu_rules.DEADLINE_NAMES, FU_STATUS_NAMES=fu_rules.STATUS_NAMES,
+    )

@@ -1,0 +1,207 @@
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from tracker.clock import now
+from tracker.extensions import db
+from tracker.models import Assignment, CultivationTrack, Designation, TrackTransition
+from tracker.services import cultivation as svc
+
+
+def _track(manager, company, kind="hnte", year=2026):
+    return db.session.get(CultivationTrack, svc.add_companies(manager, [company.id], kind, year).created[0])
+
+
+def _transitions(track_id):
+    return db.session.scalar(select(func.count(TrackTransition.id)).where(TrackTransition.track_id == track_id))
+
+
+def test_board_shows_columns_cards_and_stale_flag(client, auth, factory):
+    manager = factory.user("manager", "wujin")
+    officer = factory.user("officer", "wujin", name="赵专员")
+    fresh = _track(manager, factory.company("wujin", officer=officer, name="新鲜企业"))
+    old = _track(manager, factory.company("wujin", officer=officer, name="停滞企业"))
+    old.status_since = now() - dt.timedelta(days=100)
+    db.session.commit()
+    _track(factory.user("admin"), factory.company("liyang", name="溧阳看板企业"))
+    auth.login(manager)
+    html = client.get("/pipeline/?kind=hnte&year=2026").get_data(as_text=True)
+    assert "2026年高新技术企业" in html and "新鲜企业" in html and "停滞企业" in html and "赵专员" in html
+    assert "溧阳看板企业" not in html
+    assert 'data-testid="count-pool">2<' in html
+    stale_card = html[html.index(f'data-testid="card-{old.id}"'):]
+    assert "停滞" in stale_card[:600] and "pipeline-card card mb-2 stale" in html
+    assert f'action="/pipeline/tracks/{fresh.id}/move"' in html
+    # Column page lists the whole status.
+    column = client.get("/pipeline/?kind=hnte&year=2026&status=pool").get_data(as_text=True)
+    assert "新鲜企业" in column and "返回看板" in column
+
+
+def test_refused_move_shows_the_reason_and_changes_nothing(client, auth, factory):
+    manager = factory.user("manager", "wujin")
+    track = _track(manager, factory.company("wujin", name="拒绝企业"))
+    auth.login(manager)
+    response = client.post(f"/pipeline/tracks/{track.id}/move", data={
+        "to_status": "submitted", "version": track.version, "back": "kind=hnte&year=2026",
+    }, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "不能从“储备”直接变更为“已申报”" in html and "可变更为：重点培育、退出" in html
+    db.session.expire_all()
+    assert db.session.get(CultivationTrack, track.id).status == "pool" and _transitions(track.id) == 1
+    # Withdrawing needs a reason.
+    html = client.post(f"/pipeline/tracks/{track.id}/move", data={"to_status": "withdrawn"}, follow_redirects=True).get_data(as_text=True)
+    assert "须填写原因" in html
+    db.session.expire_all()
+    assert db.session.get(CultivationTrack, track.id).status == "pool"
+
+
+def test_moves_across_the_board_and_recognition_creates_the_designation(client, auth, factory):
+    manager = factory.user("manager", "wujin")
+    company = factory.company("wujin", name="认定企业")
+    track = _track(manager, company)
+    auth.login(manager)
+    for target in ("key", "submitted"):
+        db.session.expire_all()
+        response = client.post(f"/pipeline/tracks/{track.id}/move", data={
+            "to_status": target, "version": db.session.get(CultivationTrack, track.id).version,
+            "back": "kind=hnte&year=2026&next=//evil.example",
+        })
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith("/pipeline/?kind=hnte&year=2026")
+    # 已认定 without the certificate data is refused with a message.
+    html = client.post(f"/pipeline/tracks/{track.id}/move", data={"to_status": "recognized"}, follow_redirects=True).get_data(as_text=True)
+    assert "须填写认定日期" in html
+    db.session.expire_all()
+    assert db.session.get(CultivationTrack, track.id).status == "submitted"
+    assert db.session.scalar(select(Designation.id).where(Designation.company_id == company.id)) is None
+    html = client.post(f"/pipeline/tracks/{track.id}/move", data={
+        "to_status": "recognized", "granted_on": "2026-11-20", "reference": "GR202632001234", "batch": "江苏省2026年第3批",
+    }, follow_redirects=True).get_data(as_text=True)
+    assert "已将“认定企业”调整为“已认定”，并已登记高新技术企业资质" in html
+    designation = db.session.scalar(select(Designation).where(Designation.company_id == company.id))
+    assert designation.reference == "GR202632001234" and designation.valid_until == dt.date(2029, 11, 19)
+    assert designation.source == f"track:{track.id}"
+    page = client.get(f"/companies/{company.id}").get_data(as_text=True)
+    assert "GR202632001234" in page and "培育记录" in page
+
+
+def test_bad_input_gives_a_message_not_a_500(client, auth, factory):
+    manager = factory.user("manager", "wujin")
+    track = _track(manager, factory.company("wujin"))
+    auth.login(manager)
+    for data in ({"to_status": "nonsense"}, {"to_status": "key", "granted_on": "2026-13-45"}, {}):
+        response = client.post(f"/pipeline/tracks/{track.id}/move", data=data, follow_redirects=True)
+        assert response.status_code == 200
+        assert "alert-danger" in response.get_data(as_text=True)
+    html = client.post(f"/pipeline/tracks/{track.id}/move", data={"to_status": "key", "version": "0"}, follow_redirects=True).get_data(as_text=True)
+    assert "已被他人调整" in html
+    db.session.expire_all()
+    assert db.session.get(CultivationTrack, track.id).status == "pool"
+    assert client.get("/pipeline/?kind=bogus&year=abc").status_code == 200
+    huge = "-99999999999999999999999"
+    assert client.get(f"/pipeline/?officer_id={huge}&page={huge}&status=pool").status_code == 200
+    html = client.post("/pipeline/assignments", data={"company_ids": [huge], "officer_id": huge},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "alert-danger" in html
+    html = client.post("/pipeline/tracks/add", data={"company_ids": ["99999999999999999999"], "target_kind": "hnte", "year": 2026},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "所选企业不正确" in html
+
+
+def test_officer_views_own_board_but_cannot_move_or_manage(client, auth, factory):
+    manager = factory.user("manager", "wujin")
+    officer = factory.user("officer", "wujin")
+    mine = _track(manager, factory.company("wujin", officer=officer, name="专员的企业"))
+    _track(manager, factory.company("wujin", name="别人的企业"))
+    mine.owner_id = officer.id
+    db.session.commit()
+    auth.login(officer)
+    html = client.get("/pipeline/?kind=hnte&year=2026").get_data(as_text=True)
+    assert "专员的企业" in html and "别人的企业" not in html
+    assert "/move" not in html and 'draggable="true"' not in html
+    assert client.get(f"/pipeline/tracks/{mine.id}").status_code == 200
+    assert client.post(f"/pipeline/tracks/{mine.id}/move", data={"to_status": "key"}).status_code == 403
+    assert client.post(f"/pipeline/tracks/{mine.id}/reopen", data={"year": 2027}).status_code == 403
+    assert client.get("/pipeline/funnel").status_code == 403
+    assert client.get("/pipeline/workload").status_code == 403
+    company = factory.company("wujin", officer=officer)
+    assert client.post("/pipeline/tracks/add", data={"company_ids": [company.id], "target_kind": "hnte", "year": 2026}).status_code == 403
+    assert client.post("/pipeline/assignments", data={"company_ids": [company.id], "officer_id": officer.id}).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(CultivationTrack, mine.id).status == "pool"
+    assert db.session.scalar(select(func.count(CultivationTrack.id))) == 2
+
+
+def test_track_page_and_reopen(client, auth, factory):
+    manager = factory.user("manager", "wujin")
+    track = _track(manager, factory.company("wujin", name="转入企业"), year=2025)
+    svc.move_track(manager, track, "withdrawn", reason="企业暂缓")
+    auth.login(manager)
+    html = client.get(f"/pipeline/tracks/{track.id}").get_data(as_text=True)
+    assert "企业暂缓" in html and "转入下一年度继续培育" in html
+    response = client.post(f"/pipeline/tracks/{track.id}/reopen", data={"year": 2025})
+    assert response.status_code == 302
+    assert "须晚于原年度" in client.get(response.headers["Location"]).get_data(as_text=True)
+    response = client.post(f"/pipeline/tracks/{track.id}/reopen", data={"year": 2026, "reason": "继续培育"})
+    new_id = db.session.scalar(select(CultivationTrack.id).where(CultivationTrack.year == 2026))
+    assert response.headers["Location"].endswith(f"/pipeline/tracks/{new_id}")
+    assert "由本记录转入" not in client.get(f"/pipeline/tracks/{new_id}").get_data(as_text=True)
+    assert "本记录由此转入" in client.get(f"/pipeline/tracks/{new_id}").get_data(as_text=True)
+    other = factory.user("manager", "liyang")
+    auth.logout()
+    auth.login(other)
+    assert client.get(f"/pipeline/tracks/{track.id}").status_code == 404
+    assert client.post(f"/pipeline/tracks/{track.id}/move", data={"to_status": "key"}).status_code == 404
+
+
+def test_funnel_and_workload_pages(client, auth, factory):
+    manager = factory.user("manager", "wujin")
+    officer = factory.user("officer", "wujin", name="钱专员")
+    track = _track(manager, factory.company("wujin", officer=officer))
+    svc.move_track(manager, track, "key")
+    auth.login(manager)
+    html = client.get("/pipeline/funnel?kind=hnte&year=2026").get_data(as_text=True)
+    assert "培育漏斗" in html and "<svg" in html and 'data-testid="funnel-key"' in html
+    assert "100.0%" in html  # 1 of 1 reached 重点培育
+    html = client.get("/pipeline/workload").get_data(as_text=True)
+    assert "钱专员" in html and f"/companies/?officer_id={officer.id}" in html
+    assert client.get("/pipeline/workload?sort=overdue_visits&dir=desc").status_code == 200
+
+
+def test_bulk_add_to_list_and_assign_from_the_company_list(client, auth, factory):
+    manager = factory.user("manager", "wujin")
+    officer = factory.user("officer", "wujin", name="孙专员")
+    a = factory.company("wujin", name="甲公司", industry="新材料")
+    b = factory.company("wujin", name="乙公司", industry="新材料")
+    c = factory.company("wujin", name="丙公司", industry="新能源")
+    foreign = factory.company("liyang", name="溧阳公司")
+    auth.login(manager)
+    # Ticked companies only, and only those the filtered list holds (c is filtered out, foreign out of scope).
+    response = client.post("/pipeline/tracks/add", data={
+        "company_ids": [a.id, c.id, foreign.id], "target_kind": "hnte", "year": 2027, "filters": "industry=新材料",
+    })
+    assert response.status_code == 302 and "industry=" in response.headers["Location"]
+    tracks = db.session.scalars(select(CultivationTrack.company_id)).all()
+    assert tracks == [a.id]
+    # All matching the filter.
+    html = client.post("/pipeline/tracks/add", data={
+        "all_matching": "y", "target_kind": "hnte", "year": 2027, "filters": "industry=新材料",
+    }, follow_redirects=True).get_data(as_text=True)
+    assert "已将1家企业加入2027年高新技术企业培育名单" in html and "甲公司（已在2027年" in html
+    assert sorted(db.session.scalars(select(CultivationTrack.company_id)).all()) == sorted([a.id, b.id])
+    # Assign.
+    html = client.post("/pipeline/assignments", data={
+        "company_ids": [a.id, b.id, foreign.id], "officer_id": officer.id, "filters": "",
+    }, follow_redirects=True).get_data(as_text=True)
+    assert "已将2家企业分配给孙专员" in html
+    open_rows = db.session.scalars(select(Assignment.company_id).where(Assignment.assigned_until.is_(None))).all()
+    assert sorted(open_rows) == sorted([a.id, b.id])
+    # Nothing ticked, or a bad id: a message, nothing done.
+    html = client.post("/pipeline/assignments", data={"officer_id": officer.id}, follow_redirects=True).get_data(as_text=True)
+    assert "请先勾选企业" in html
+    html = client.post("/pipeline/assignments", data={"officer_id": officer.id, "company_ids": ["x"]}, follow_redirects=True).get_data(as_text=True)
+    assert "所选企业不正确" in html
+    html = client.post("/pipeline/assignments", data={"company_ids": [c.id]}, follow_redirects=True).get_data(as_text=True)
+    assert "请选择服务专员" in html
+    html = client.post("/pipeline/tracks/add", data={"company_ids": [c.id], "target_kind": "hnte", "year": 1800}, follow_redirects=True).get_data(as_text=True)
+    assert "年度须在2000至2100之间" in html

@@ -1,0 +1,108 @@
+"""Indicator forms: shape only (dates, years, choices); meaning is checked by the services."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from tracker.companies.forms import district_choices
+from tracker.rules.districts import DISTRICT_SHORT_NAMES
+from tracker.rules.indicators import INDICATORS, PLAN_YEARS, BadDate, parse_as_of
+from tracker.rules.ladder import RUNGS
+
+YEAR_CHOICES = [(year, f"{year}年") for year in PLAN_YEARS]
+
+
+def _check_date(form, field) -> None:
+    try:
+        parse_as_of(field.data, default=None)
+    except BadDate as exc:
+        raise ValidationError(exc.message) from None
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose parse error is in Chinese."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = int(valuelist[0].strip())
+            except ValueError:
+                self.data = None
+                raise ValueError("请填写整数") from None
+        else:
+            self.data = None
+
+
+class DashboardForm(FlaskForm):
+    """Year, as-of date and (administrators) district of the dashboard; read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    year = SelectField("年度", choices=YEAR_CHOICES, coerce=int, validators=[Optional()])
+    as_of = StringField("截至日期", validators=[Optional(), Length(max=20), _check_date])
+    district = SelectField("辖区", choices=district_choices("全市"), validators=[Optional()])
+
+
+class DrillForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    # Unknown codes and districts are refused by the service with a Chinese message (404/403).
+    code = SelectField("指标", choices=[(i.code, i.name) for i in INDICATORS], validate_choice=False, validators=[DataRequired("请选择指标")])
+    as_of = StringField("截至日期", validators=[Optional(), Length(max=20), _check_date])
+    district = SelectField("辖区", choices=district_choices("全部"), validate_choice=False, validators=[Optional()])
+
+
+class CohortForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    rung = SelectField("入库层级", choices=[(r.code, r.name) for r in RUNGS[:-1]], validators=[Optional()])
+    entry_year = WholeNumberField("进入年度", validators=[Optional(), NumberRange(2000, 2100, "年度须在2000—2100之间")])
+    by_year = WholeNumberField("截至年度", validators=[Optional(), NumberRange(2000, 2100, "年度须在2000—2100之间")])
+
+
+def target_field_name(code: str, district: str | None) -> str:
+    return f"t_{code}_{district or 'city'}"
+
+
+def make_target_form(year: int):
+    """A form with one whole-number field per target of `year`: the 12 city figures and the
+    district figures of indicators 1–4 (empty = no target)."""
+
+    class TargetForm(FlaskForm):
+        submit = SubmitField("保存目标")
+
+    for indicator in INDICATORS:
+        setattr(TargetForm, target_field_name(indicator.code, None), WholeNumberField(
+            indicator.name, validators=[Optional(), NumberRange(min=0, max=10_000_000, message="目标须为0至10000000之间的整数")],
+        ))
+        if indicator.has_district_targets:
+            for code, short in DISTRICT_SHORT_NAMES.items():
+                setattr(TargetForm, target_field_name(indicator.code, code), WholeNumberField(
+                    f"{indicator.name}（{short}）",
+                    validators=[Optional(), NumberRange(min=0, max=10_000_000, message="目标须为0至10000000之间的整数")],
+                ))
+    return TargetForm
+
+
+def _int_or_zero(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0  # no such user: the service answers in Chinese
+
+
+class TokenForm(FlaskForm):
+    # Whether the chosen user may hold a token is the service's question (Chinese message there).
+    owner_id = SelectField("令牌所属用户（令牌按其权限范围查看）", coerce=_int_or_zero, validate_choice=False,
+                           validators=[InputRequired("请选择用户")])
+    name = StringField("用途", validators=[DataRequired("请填写令牌用途"), Length(max=80, message="用途不超过80字")])
+    submit = SubmitField("签发令牌")
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField("确认")

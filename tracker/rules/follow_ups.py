@@ -1,0 +1,181 @@
+"""Follow-ups (诉求办理): the status machine, referral, deadlines, chasing and escalation.
+
+open 待办 → in_progress 办理中 → resolved 已办结 (needs a resolution note) → closed 已销号 (needs
+the company's satisfaction: 满意 / 基本满意 / 不满意). A resolved follow-up the company is not
+content with can go back to in_progress; closed is final. While open or in progress a follow-up
+may be referred (交办) to a responsible unit with a contact and a deadline.
+
+Overdue handling: once past its due date an unfinished follow-up is overdue and may be chased
+(催办); when it is still unfinished `escalate_after_workdays` working days after the chase, it is
+escalated (督办) to the district manager. Managers and administrators may escalate any overdue
+follow-up at once. Pure Python: the services and the reminder sweep both ask this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tracker.rules import workdays
+
+OPEN, IN_PROGRESS, RESOLVED, CLOSED = "open", "in_progress", "resolved", "closed"
+STATUSES: tuple[str, ...] = (OPEN, IN_PROGRESS, RESOLVED, CLOSED)
+STATUS_NAMES: dict[str, str] = {OPEN: "待办", IN_PROGRESS: "办理中", RESOLVED: "已办结", CLOSED: "已销号"}
+ACTIVE_STATUSES: frozenset[str] = frozenset({OPEN, IN_PROGRESS})  # still to be handled
+SATISFACTION_NAMES: dict[str, str] = {"satisfied": "满意", "basically": "基本满意", "unsatisfied": "不满意"}
+
+ALLOWED: dict[str, frozenset[str]] = {
+    OPEN: frozenset({IN_PROGRESS, RESOLVED}),
+    IN_PROGRESS: frozenset({RESOLVED}),
+    RESOLVED: frozenset({CLOSED, IN_PROGRESS}),  # back to handling when the company is not content
+    CLOSED: frozenset(),
+}
+
+# Deadline states shown in lists (and used by My work).
+NO_DUE, OK, DUE_SOON, OVERDUE, DONE = "no_due", "ok", "due_soon", "overdue", "done"
+DEADLINE_NAMES = {NO_DUE: "未设期限", OK: "正常", DUE_SOON: "即将到期", OVERDUE: "已逾期", DONE: "已办结"}
+
+
+class FollowUpRefused(ValueError):
+    """A change the rules do not allow; `message` says why in Chinese, `field` names the input."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class FollowUpPolicy:
+    """Thresholds (DOMAIN.md §7, [A]: configurable)."""
+
+    due_soon_days: int = 7  # shown on My work this many days ahead of the due date
+    escalate_after_workdays: int = 3  # chased, still unfinished this many working days later → 督办
+    max_deadline_days: int = 730  # a due date further out than this is a typing error
+
+
+DEFAULT_POLICY = FollowUpPolicy()
+
+
+def check_transition(
+    from_status: str, to_status: str, *, resolution: str | None = None, satisfaction: str | None = None
+) -> None:
+    """Refuse (FollowUpRefused) a status change the machine does not allow or that lacks its data."""
+    if to_status not in STATUSES:
+        raise FollowUpRefused(f"未知的办理状态：{to_status}", "status")
+    if from_status == to_status:
+        raise FollowUpRefused(f"该诉求已处于“{STATUS_NAMES[to_status]}”状态", "status")
+    if from_status == CLOSED:
+        raise FollowUpRefused("该诉求已销号，不能再变更", "status")
+    if to_status not in ALLOWED.get(from_status, frozenset()):
+        allowed = "、".join(STATUS_NAMES[s] for s in STATUSES if s in ALLOWED[from_status])
+        raise FollowUpRefused(
+            f"不能从“{STATUS_NAMES[from_status]}”直接变更为“{STATUS_NAMES[to_status]}”；可变更为：{allowed}", "status",
+        )
+    if to_status == RESOLVED and not (resolution or "").strip():
+        raise FollowUpRefused("办结时请填写办理结果", "resolution")
+    if to_status == CLOSED and satisfaction not in SATISFACTION_NAMES:
+        raise FollowUpRefused("销号时请选择企业满意度（满意 / 基本满意 / 不满意）", "satisfaction")
+
+
+def check_referral(status: str, unit: str | None, contact: str | None, deadline: dt.date | None, today: dt.date) -> None:
+    """A referral (交办) needs a unit and a deadline not in the past, while the follow-up is active."""
+    if status not in ACTIVE_STATUSES:
+        raise FollowUpRefused(f"“{STATUS_NAMES.get(status, status)}”的诉求不能再交办", "status")
+    if not (unit or "").strip():
+        raise FollowUpRefused("请填写承办单位", "unit")
+    if deadline is None:
+        raise FollowUpRefused("请填写交办期限", "deadline")
+    if deadline < today:
+        raise FollowUpRefused("交办期限不能早于今天", "deadline")
+
+
+def deadline_from(
+    start: dt.date, *, due_on: dt.date | None = None, workdays_count: int | None = None,
+    policy: FollowUpPolicy = DEFAULT_POLICY,
+) -> dt.date:
+    """The due date entered either as a date or as N working days after `start` (not both)."""
+    if due_on is not None and workdays_count is not None:
+        raise FollowUpRefused("办理期限请只填写日期或工作日数其中一项", "due_on")
+    if workdays_count is not None:
+        if not 1 <= workdays_count <= workdays.MAX_WORKDAYS:
+            raise FollowUpRefused(f"工作日数应在 1 到 {workdays.MAX_WORKDAYS} 之间", "due_workdays")
+        return workdays.add_workdays(start, workdays_count)
+    if due_on is None:
+        raise FollowUpRefused("请填写办理期限（日期或工作日数）", "due_on")
+    if due_on < start:
+        raise FollowUpRefused("办理期限不能早于诉求提出日期", "due_on")
+    if (due_on - start).days > policy.max_deadline_days:
+        raise FollowUpRefused("办理期限过远，请检查日期", "due_on")
+    return due_on
+
+
+def effective_due_on(due_on: dt.date | None, referred_deadline: dt.date | None) -> dt.date | None:
+    """The date that decides lateness: the follow-up's own due date (a referral's deadline is the unit's)."""
+    return due_on if due_on is not None else referred_deadline
+
+
+def deadline_state(status: str, due_on: dt.date | None, today: dt.date, policy: FollowUpPolicy = DEFAULT_POLICY) -> str:
+    """done / no_due / overdue / due_soon / ok for lists and highlights."""
+    if status not in ACTIVE_STATUSES:
+        return DONE
+    if due_on is None:
+        return NO_DUE
+    if today > due_on:
+        return OVERDUE
+    if (due_on - today).days <= policy.due_soon_days:
+        return DUE_SOON
+    return OK
+
+
+def is_overdue(status: str, due_on: dt.date | None, today: dt.date) -> bool:
+    """Unfinished and past its due date."""
+    return status in ACTIVE_STATUSES and due_on is not None and today > due_on
+
+
+def check_chase(status: str, due_on: dt.date | None, today: dt.date) -> None:
+    """Chasing (催办) is for unfinished follow-ups past their due date."""
+    if status not in ACTIVE_STATUSES:
+        raise FollowUpRefused("已办结的诉求无需催办")
+    if not is_overdue(status, due_on, today):
+        raise FollowUpRefused("该诉求尚未逾期，无需催办")
+
+
+def escalation_due_on(chased_on: dt.date, policy: FollowUpPolicy = DEFAULT_POLICY) -> dt.date:
+    """The day a chased follow-up that is still unfinished goes to the manager (督办)."""
+    return workdays.add_workdays(chased_on, policy.escalate_after_workdays)
+
+
+def check_escalate(
+    status: str, due_on: dt.date | None, chased_on: dt.date | None, escalated: bool, today: dt.date,
+    *, by_manager: bool = False, policy: FollowUpPolicy = DEFAULT_POLICY,
+) -> None:
+    """Escalation (督办): overdue, chased, and still unfinished some working days after the chase.
+
+    A manager or administrator may escalate any overdue follow-up at once (by_manager=True).
+    """
+    if status not in ACTIVE_STATUSES:
+        raise FollowUpRefused("已办结的诉求无需督办")
+    if escalated:
+        raise FollowUpRefused("该诉求已在督办中")
+    if not is_overdue(status, due_on, today):
+        raise FollowUpRefused("该诉求尚未逾期，不能督办")
+    if by_manager:
+        return
+    if chased_on is None:
+        raise FollowUpRefused("请先催办；催办后仍未办结的诉求才能提请督办")
+    when = escalation_due_on(chased_on, policy)
+    if today < when:
+        raise FollowUpRefused(f"催办后{policy.escalate_after_workdays}个工作日仍未办结才能提请督办（{when.isoformat()} 起）")
+
+
+def needs_escalation(
+    status: str, due_on: dt.date | None, chased_on: dt.date | None, escalated: bool, today: dt.date,
+    policy: FollowUpPolicy = DEFAULT_POLICY,
+) -> bool:
+    """True when the follow-up should now be escalated (for the reminder sweep and highlights)."""
+    try:
+        check_escalate(status, due_on, chased_on, escalated, today, policy=policy)
+    except FollowUpRefused:
+        return False
+    return True

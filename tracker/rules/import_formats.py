@@ -1,0 +1,370 @@
+"""Import file formats (DOMAIN.md §8): columns, header aliases and cell parsing. Pure Python.
+
+The same column lists drive the importers, the exporters (so an export re-imports as is) and
+the downloadable template files. Every parser raises CellError with a Chinese reason that the
+per-row report shows next to the row number and column header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Iterable, Sequence
+
+from tracker.rules.districts import INDUSTRIES
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; `reason` is shown to the user as is."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import file: the field it fills, its Chinese header and accepted aliases."""
+
+    field: str
+    header: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    kind: str = "text"  # text | date | int | decimal | bool | year
+    max_length: int | None = None
+
+
+COMPANY_COLUMNS: tuple[Column, ...] = (
+    Column("uscc", "统一社会信用代码", ("信用代码", "社会信用代码", "uscc", "credit_code"), True, max_length=40),
+    Column("name", "企业名称", ("名称", "单位名称", "公司名称", "name", "company_name"), True, max_length=200),
+    Column("district", "所属辖区", ("辖区", "辖市区", "所属辖市区", "所在辖区", "district"), True),
+    Column("industry", "产业领域", ("领域", "所属领域", "industry")),
+    Column("founded_on", "成立日期", ("注册日期", "成立时间", "founded_on", "founded"), kind="date"),
+    Column("attracted_on", "招引落户日期", ("落户日期", "招引日期", "attracted_on"), kind="date"),
+    Column("attraction_channel", "招引渠道", ("attraction_channel",), max_length=64),
+    Column("address", "地址", ("企业地址", "注册地址", "address"), max_length=255),
+    Column("contact_name", "联系人", ("contact_name", "contact"), max_length=64),
+    Column("contact_phone", "联系电话", ("电话", "contact_phone", "phone"), max_length=32),
+)
+
+DESIGNATION_COLUMNS: tuple[Column, ...] = (
+    Column("uscc", "统一社会信用代码", ("信用代码", "社会信用代码", "uscc", "credit_code"), True, max_length=40),
+    Column("name", "企业名称", ("名称", "单位名称", "公司名称", "name", "company_name"), max_length=200),
+    Column("kind", "资质类型", ("类型", "资质", "认定类型", "kind"), True),
+    Column("reference", "编号", ("证书编号", "入库登记编号", "登记编号", "入库编号", "reference"), max_length=64),
+    Column("granted_on", "认定日期", ("发证日期", "入库日期", "granted_on"), kind="date"),
+    Column("valid_from", "有效期起", ("有效期开始", "valid_from"), kind="date"),
+    Column("valid_until", "有效期至", ("有效期止", "有效期结束", "valid_until"), kind="date"),
+    Column("batch", "批次", ("认定批次", "batch"), max_length=64),
+    Column("revoked_on", "撤销日期", ("取消日期", "revoked_on"), kind="date"),
+    Column("revoke_reason", "撤销原因", ("取消原因", "revoke_reason"), max_length=500),
+)
+
+FIGURE_COLUMNS: tuple[Column, ...] = (
+    Column("uscc", "统一社会信用代码", ("信用代码", "社会信用代码", "uscc", "credit_code"), True, max_length=40),
+    Column("name", "企业名称", ("名称", "单位名称", "公司名称", "name", "company_name"), max_length=200),
+    Column("year", "年度", ("年份", "数据年度", "year"), True, kind="year"),
+    Column("staff_count", "职工总数", ("职工人数", "从业人员数", "员工总数", "员工人数", "staff_count"), kind="int"),
+    Column("st_staff_count", "科技人员数", ("科技人员", "研发人员数", "st_staff_count"), kind="int"),
+    Column("revenue", "营业收入(万元)", ("营业收入", "销售收入(万元)", "销售收入", "revenue"), kind="decimal"),
+    Column("rd_expense", "研发费用(万元)", ("研发费用", "研发投入(万元)", "研发投入", "rd_expense"), kind="decimal"),
+    Column("rd_expense_domestic", "境内研发费用(万元)", ("境内研发费用", "rd_expense_domestic"), kind="decimal"),
+    Column("total_cost", "成本费用总额(万元)", ("成本费用总额", "total_cost"), kind="decimal"),
+    Column("total_assets", "资产总额(万元)", ("资产总额", "总资产(万元)", "总资产", "total_assets"), kind="decimal"),
+    Column("hightech_revenue", "高新技术产品收入(万元)", ("高新技术产品收入", "高新技术产品(服务)收入(万元)",
+                                                       "高新技术产品(服务)收入", "hightech_revenue"), kind="decimal"),
+    Column("ip_class1_count", "I类知识产权数", ("I类知识产权", "一类知识产权数", "ip_class1_count"), kind="int"),
+    Column("ip_class2_count", "II类知识产权数", ("II类知识产权", "二类知识产权数", "ip_class2_count"), kind="int"),
+    Column("valuation", "估值(万元)", ("估值", "企业估值(万元)", "valuation"), kind="decimal"),
+    Column("financing_amount", "融资额(万元)", ("融资额", "融资金额(万元)", "融资金额", "financing_amount"), kind="decimal"),
+    Column("is_listed", "是否上市", ("上市", "is_listed", "listed"), kind="bool"),
+    Column("innovation_score", "创新能力评价得分", ("创新能力得分", "创新能力评价", "innovation_score"), kind="decimal"),
+)
+
+COLUMNS_BY_KIND: dict[str, tuple[Column, ...]] = {
+    "companies": COMPANY_COLUMNS,
+    "designations": DESIGNATION_COLUMNS,
+    "figures": FIGURE_COLUMNS,
+}
+KIND_NAMES: dict[str, str] = {"companies": "企业名录", "designations": "资质认定名单", "figures": "企业年度数据"}
+
+# Headers as written in the plan and in official lists, mapped to the plan's key fields.
+INDUSTRY_ALIASES: dict[str, str] = {
+    **{i: i for i in INDUSTRIES},
+    "新能源及相关材料": "新能源",
+    "新能源(及相关材料)": "新能源",
+    "智能高端装备": "高端装备",
+    "高端装备制造": "高端装备",
+    "生物医药": "生物技术与医药",
+    "生物技术": "生物技术与医药",
+    "医药": "生物技术与医药",
+    "碳材料": "新型碳材料",
+    "机器人产业": "机器人",
+}
+
+
+def normalize_header(text: Any) -> str:
+    """Header text compared loosely: NFKC (full-width and Ⅰ/Ⅱ to ASCII), no spaces, lower case."""
+    if text is None:
+        return ""
+    value = unicodedata.normalize("NFKC", str(text)).replace("\ufeff", "")
+    return "".join(value.split()).lower()
+
+
+def _lookup(columns: Sequence[Column]) -> dict[str, Column]:
+    table: dict[str, Column] = {}
+    for column in columns:
+        for name in (column.header, *column.aliases, column.field):
+            table[normalize_header(name)] = column
+    return table
+
+
+@dataclass
+class HeaderMap:
+    """Which spreadsheet column holds which field, and what the header row got wrong."""
+
+    positions: dict[str, int]  # field -> 0-based column index
+    headers: dict[str, str]  # field -> the header as written in the file
+    unknown: list[str]  # headers ignored
+    missing: list[Column]  # required columns absent
+    duplicated: list[str]  # headers that map to a field already taken
+
+
+def map_headers(columns: Sequence[Column], header_row: Iterable[Any]) -> HeaderMap:
+    """Match a file's header row against the columns of an import kind."""
+    table = _lookup(columns)
+    positions: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    unknown: list[str] = []
+    duplicated: list[str] = []
+    for index, raw in enumerate(header_row):
+        key = normalize_header(raw)
+        if not key:
+            continue
+        column = table.get(key)
+        if column is None:
+            unknown.append(str(raw).strip())
+        elif column.field in positions:
+            duplicated.append(str(raw).strip())
+        else:
+            positions[column.field] = index
+            headers[column.field] = str(raw).strip().replace("\ufeff", "")
+    missing = [c for c in columns if c.required and c.field not in positions]
+    return HeaderMap(positions, headers, unknown, missing, duplicated)
+
+
+def unescape_cell(value: Any) -> Any:
+    """Undo the exporter's formula guard (a leading ' before = + - @ tab CR), so exports re-import."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def clean_text(value: Any, max_length: int | None = None) -> str | None:
+    """A cell as trimmed text (None when empty); numbers read from xlsx lose a spurious '.0'."""
+    value = unescape_cell(value)
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        value = value.isoformat()
+    text = str(value).strip()
+    if not text:
+        return None
+    if max_length is not None and len(text) > max_length:
+        raise CellError(f"内容过长（不超过{max_length}个字符，当前{len(text)}个）")
+    return text
+
+
+def is_blank(value: Any) -> bool:
+    """True for an empty cell."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# Excel's 1900 date system: serial 1 is 1900-01-01 and serial 60 is the non-existent 1900-02-29.
+_EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+)
+_TIME_SUFFIX = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
+DATE_FORMATS_HINT = "YYYY-MM-DD、YYYY/MM/DD 或 YYYY年M月D日"
+
+
+def excel_serial_to_date(serial: float) -> dt.date:
+    """The calendar day of an Excel serial number (1900 date system, time of day dropped)."""
+    whole = int(serial)
+    if whole != serial and not (0 < serial - whole < 1):
+        raise CellError("Excel 日期序号无效")
+    if whole < 1 or whole > _EXCEL_MAX_SERIAL or whole == 60:
+        raise CellError(f"无法识别的日期：{serial}（应为 {DATE_FORMATS_HINT}）")
+    if whole < 60:
+        return dt.date(1899, 12, 31) + dt.timedelta(days=whole)
+    return dt.date(1899, 12, 30) + dt.timedelta(days=whole)
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A calendar day from a cell: date/datetime cells, Excel serial numbers or the accepted texts."""
+    value = unescape_cell(value)
+    if is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool):
+        raise CellError(f"无法识别的日期：{value}（应为 {DATE_FORMATS_HINT}）")
+    if isinstance(value, (int, float)):
+        return excel_serial_to_date(value)
+    # A leading apostrophe is how people force text in Excel; it is not part of the date.
+    text = unicodedata.normalize("NFKC", str(value)).strip().removeprefix("'")
+    text = "".join(text.split()) if "年" in text else _TIME_SUFFIX.sub("", text)
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            year, month, day = (int(g) for g in match.groups())
+            try:
+                return dt.date(year, month, day)
+            except ValueError:
+                raise CellError(f"日期不存在：{value}") from None
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):
+        # An Excel serial that reached a CSV as text (e.g. 45292 for 2024-01-01).
+        return excel_serial_to_date(float(text))
+    raise CellError(f"无法识别的日期：{value}（应为 {DATE_FORMATS_HINT}）")
+
+
+def _number_text(value: Any) -> str:
+    text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "")
+    return text
+
+
+def parse_int(value: Any, *, minimum: int | None = 0) -> int | None:
+    """A whole number (thousands separators allowed), None when empty."""
+    value = unescape_cell(value)
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise CellError(f"应为整数：{value}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise CellError(f"应为整数：{value}")
+        number = int(value)
+    elif isinstance(value, int):
+        number = value
+    else:
+        text = _number_text(value)
+        if re.fullmatch(r"[+-]?\d+(\.0+)?", text) is None:
+            raise CellError(f"应为整数：{value}")
+        number = int(text.split(".")[0])
+    if minimum is not None and number < minimum:
+        raise CellError(f"不能小于{minimum}：{number}")
+    if abs(number) > 2_000_000_000:
+        raise CellError(f"数值过大：{number}")
+    return number
+
+
+def parse_decimal(value: Any, *, places: int = 2, minimum: Decimal | None = Decimal(0),
+                  maximum: Decimal | None = Decimal("99999999999999")) -> Decimal | None:
+    """A decimal rounded half-up to `places` (thousands separators allowed), None when empty."""
+    value = unescape_cell(value)
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise CellError(f"应为数字：{value}")
+    try:
+        if isinstance(value, float):
+            number = Decimal(repr(value))
+        elif isinstance(value, (int, Decimal)):
+            number = Decimal(value)
+        else:
+            number = Decimal(_number_text(value))
+    except InvalidOperation:
+        raise CellError(f"应为数字：{value}") from None
+    if not number.is_finite():
+        raise CellError(f"应为数字：{value}")
+    if maximum is not None and abs(number) > maximum:
+        raise CellError(f"数值过大：{value}")
+    number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if minimum is not None and number < minimum:
+        raise CellError(f"不能小于{minimum}：{number}")
+    if maximum is not None and number > maximum:
+        raise CellError(f"数值过大：{number}")
+    return number
+
+
+_TRUE = {"是", "已上市", "上市", "y", "yes", "true", "1", "√"}
+_FALSE = {"否", "未上市", "n", "no", "false", "0", "×"}
+
+
+def parse_bool(value: Any) -> bool | None:
+    """是/否 (also yes/no, true/false, 1/0, 已上市/未上市), None when empty."""
+    value = unescape_cell(value)
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = normalize_header(value)
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise CellError(f"应填“是”或“否”：{value}")
+
+
+def parse_year(value: Any, *, lowest: int = 1990, highest: int = 2100) -> int | None:
+    """A four-digit year (2024, 2024.0 or 2024年), None when empty."""
+    value = unescape_cell(value)
+    if is_blank(value):
+        return None
+    text = str(value).strip()
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", text).removesuffix("年度").removesuffix("年").strip()
+    try:
+        year = parse_int(text)
+    except CellError:
+        raise CellError(f"年度应为四位年份：{value}") from None
+    if year is None or not lowest <= year <= highest:
+        raise CellError(f"年度应在{lowest}—{highest}之间：{value}")
+    return year
+
+
+def parse_industry(value: Any) -> str | None:
+    """One of the plan's key industry fields (DOMAIN.md §3), also from common spellings."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    key = unicodedata.normalize("NFKC", text).replace(" ", "")
+    found = INDUSTRY_ALIASES.get(key)
+    if found is None:
+        raise CellError(f"未知的产业领域：{text}（可选：{'、'.join(INDUSTRIES)}）")
+    return found
+
+
+def parse_cell(column: Column, value: Any) -> Any:
+    """Parse a cell by its column's kind (text, date, int, decimal, bool, year)."""
+    if column.kind == "date":
+        return parse_date(value)
+    if column.kind == "int":
+        return parse_int(value)
+    if column.kind == "decimal":
+        return parse_decimal(value)
+    if column.kind == "bool":
+        return parse_bool(value)
+    if column.kind == "year":
+        return parse_year(value)
+    return clean_text(value, column.max_length)
+
+
+def template_headers(kind: str) -> list[str]:
+    """The Chinese header row of an import kind, in order (for template files and exports)."""
+    return [c.header for c in COLUMNS_BY_KIND[kind]]

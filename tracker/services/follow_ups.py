@@ -1,0 +1,317 @@
+"""Follow-ups (诉求办理): moving status, referral (交办), chasing (催办), escalation (督办), owners.
+
+The rules live in tracker.rules.follow_ups; here they are applied to records with a version check
+(two people acting on the same follow-up get a Conflict, not a silent overwrite), one audit row per
+change and one commit. Lists are scoped through the company's visibility.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.clock import local, now, today
+from tracker.extensions import db
+from tracker.models import Assignment, Company, FollowUp, User
+from tracker.rules import follow_ups as rules
+from tracker.rules import workdays
+from tracker.services import audit
+from tracker.services.errors import Conflict, NotFound, ServiceError
+from tracker.services.scoping import company_scope_clause
+
+FIELDS = (
+    "status", "category", "description", "owner_id", "due_on", "resolution", "satisfaction",
+    "referred_unit", "referred_contact", "referred_deadline", "chased_at", "escalated_at",
+)
+CONFLICT_MESSAGE = "该诉求已被他人更新，请刷新后重试（您的操作未保存）"
+
+
+def get_follow_up_for(user: User, follow_up_id: int) -> FollowUp:
+    """The follow-up if `user` may see its company; otherwise NotFound (never reveal it exists)."""
+    follow_up = db.session.scalar(
+        select(FollowUp).join(Company, Company.id == FollowUp.company_id)
+        .where(FollowUp.id == follow_up_id, company_scope_clause(user))
+    )
+    if follow_up is None:
+        raise NotFound("诉求不存在或您无权查看")
+    return follow_up
+
+
+def owner_candidates(company: Company, actor: User | None = None) -> list[User]:
+    """People who may own a follow-up of `company`: its officers, its district's managers (and the actor)."""
+    assigned = (
+        select(Assignment.id)
+        .where(Assignment.company_id == company.id, Assignment.officer_id == User.id, Assignment.assigned_until.is_(None))
+        .exists()
+    )
+    users = list(
+        db.session.scalars(
+            select(User).where(
+                User.active.is_(True),
+                or_(and_(User.role == "officer", assigned), and_(User.role == "manager", User.district == company.district)),
+            ).order_by(User.role.desc(), User.name)
+        )
+    )
+    if actor is not None and all(u.id != actor.id for u in users):
+        users.insert(0, actor)
+    return users
+
+
+def check_owner(owner_id: int | None, company: Company, *, field: str = "owner_id") -> User:
+    """The owner must be an active user who can see the company (else nobody could handle it)."""
+    owner = db.session.get(User, owner_id) if owner_id else None
+    if owner is None or not owner.active:
+        raise ServiceError("请选择有效的承办人", field=field)
+    visible = db.session.scalar(select(Company.id).where(Company.id == company.id, company_scope_clause(owner)))
+    if visible is None:
+        raise ServiceError(f"{owner.name} 无权查看该企业，不能作为承办人", field=field)
+    return owner
+
+
+def _check_version(follow_up: FollowUp, version: int | None) -> None:
+    if version is not None and follow_up.version != version:
+        raise Conflict(CONFLICT_MESSAGE)
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError as exc:  # someone saved between our read and our write
+        db.session.rollback()
+        raise Conflict(CONFLICT_MESSAGE) from exc
+
+
+def _refused(exc: rules.FollowUpRefused) -> ServiceError:
+    return ServiceError(exc.message, field=exc.field)
+
+
+def move_status(
+    actor: User, follow_up: FollowUp, to_status: str, *, version: int | None,
+    resolution: str | None = None, satisfaction: str | None = None,
+) -> FollowUp:
+    """Move a follow-up through open → in_progress → resolved (办结) → closed (销号)."""
+    _check_version(follow_up, version)
+    try:
+        rules.check_transition(follow_up.status, to_status, resolution=resolution, satisfaction=satisfaction)
+    except rules.FollowUpRefused as exc:
+        raise _refused(exc) from exc
+    before = audit.snapshot(follow_up, FIELDS)
+    follow_up.status = to_status
+    if to_status == rules.RESOLVED:
+        follow_up.resolution = resolution.strip()
+        follow_up.resolved_at = now()
+    elif to_status == rules.CLOSED:
+        follow_up.satisfaction = satisfaction
+        follow_up.closed_at = now()
+    elif to_status == rules.IN_PROGRESS and before["status"] == rules.RESOLVED:
+        follow_up.resolved_at = None  # handled again: the earlier resolution note stays for the record
+    _audit(actor, "follow_up.status", follow_up, before)
+    _commit()
+    return follow_up
+
+
+def refer(
+    actor: User, follow_up: FollowUp, *, version: int | None, unit: str, contact: str | None,
+    deadline: dt.date | None, deadline_workdays: int | None = None,
+) -> FollowUp:
+    """Refer (交办) to a responsible unit with a contact and a deadline; an open one becomes in progress.
+
+    The deadline is a date or N working days from today (not both).
+    """
+    _check_version(follow_up, version)
+    if deadline_workdays is not None:
+        if deadline is not None:
+            raise ServiceError("交办期限请只填写日期或工作日数其中一项", field="deadline")
+        if not 1 <= deadline_workdays <= workdays.MAX_WORKDAYS:
+            raise ServiceError(f"工作日数应在 1 到 {workdays.MAX_WORKDAYS} 之间", field="deadline_workdays")
+        deadline = workdays.add_workdays(today(), deadline_workdays)
+    try:
+        rules.check_referral(follow_up.status, unit, contact, deadline, today())
+    except rules.FollowUpRefused as exc:
+        raise _refused(exc) from exc
+    before = audit.snapshot(follow_up, FIELDS)
+    follow_up.referred_unit = unit.strip()
+    follow_up.referred_contact = (contact or "").strip() or None
+    follow_up.referred_deadline = deadline
+    if follow_up.status == rules.OPEN:
+        follow_up.status = rules.IN_PROGRESS
+    _audit(actor, "follow_up.refer", follow_up, before)
+    _commit()
+    return follow_up
+
+
+def chase(actor: User, follow_up: FollowUp, *, version: int | None) -> FollowUp:
+    """Record a chase (催办) of an overdue follow-up; the time starts the escalation clock."""
+    _check_version(follow_up, version)
+    try:
+        rules.check_chase(follow_up.status, follow_up.due_on, today())
+    except rules.FollowUpRefused as exc:
+        raise _refused(exc) from exc
+    before = audit.snapshot(follow_up, FIELDS)
+    follow_up.chased_at = now()
+    _audit(actor, "follow_up.chase", follow_up, before)
+    _commit()
+    return follow_up
+
+
+def escalate(actor: User, follow_up: FollowUp, *, version: int | None) -> FollowUp:
+    """Escalate (督办) to the district manager: after a chase, or at once by a manager."""
+    _check_version(follow_up, version)
+    chased_on = local(follow_up.chased_at).date() if follow_up.chased_at else None
+    try:
+        rules.check_escalate(
+            follow_up.status, follow_up.due_on, chased_on, follow_up.escalated_at is not None, today(),
+            by_manager=not actor.is_officer,
+        )
+    except rules.FollowUpRefused as exc:
+        raise _refused(exc) from exc
+    before = audit.snapshot(follow_up, FIELDS)
+    follow_up.escalated_at = now()
+    _audit(actor, "follow_up.escalate", follow_up, before)
+    _commit()
+    return follow_up
+
+
+def reassign(actor: User, follow_up: FollowUp, owner_id: int | None, *, version: int | None) -> FollowUp:
+    """Hand the follow-up to another person who can see the company."""
+    _check_version(follow_up, version)
+    if follow_up.status == rules.CLOSED:
+        raise ServiceError("已销号的诉求不能更换承办人", field="owner_id")
+    owner = check_owner(owner_id, follow_up.company)
+    if owner.id == follow_up.owner_id:
+        raise ServiceError("承办人没有变化", field="owner_id")
+    before = audit.snapshot(follow_up, FIELDS)
+    follow_up.owner_id = owner.id
+    _audit(actor, "follow_up.reassign", follow_up, before)
+    _commit()
+    return follow_up
+
+
+def _audit(actor: User, action: str, follow_up: FollowUp, before: dict) -> None:
+    after = audit.snapshot(follow_up, FIELDS)
+    changed = [k for k in after if after[k] != before[k]]
+    audit.record(actor.id, action, follow_up, before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FollowUpFilters:
+    status: str = "active"  # active | all | one of rules.STATUSES
+    owner: str = ""  # "" all | "me" | a user id
+    due: str = ""  # "" | overdue | week | escalated
+    company_id: int | None = None
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    id: int
+    company_id: int
+    company_name: str
+    category: str
+    description: str
+    status: str
+    owner_id: int | None
+    owner_name: str | None
+    due_on: dt.date | None
+    referred_unit: str | None
+    chased: bool
+    escalated: bool
+    deadline_state: str
+
+
+@dataclass
+class FollowUpPage:
+    rows: list[FollowUpRow]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _filtered(user: User, filters: FollowUpFilters, on: dt.date):
+    query = (
+        select(FollowUp.id)
+        .join(Company, Company.id == FollowUp.company_id)
+        .where(company_scope_clause(user))
+    )
+    if filters.status == "active":
+        query = query.where(FollowUp.status.in_(rules.ACTIVE_STATUSES))
+    elif filters.status in rules.STATUSES:
+        query = query.where(FollowUp.status == filters.status)
+    if filters.owner == "me":
+        query = query.where(FollowUp.owner_id == user.id)
+    elif filters.owner.isdigit():
+        query = query.where(FollowUp.owner_id == int(filters.owner))
+    if filters.due == "overdue":
+        query = query.where(FollowUp.status.in_(rules.ACTIVE_STATUSES), FollowUp.due_on < on)
+    elif filters.due == "week":
+        query = query.where(
+            FollowUp.status.in_(rules.ACTIVE_STATUSES),
+            FollowUp.due_on <= on + dt.timedelta(days=rules.DEFAULT_POLICY.due_soon_days),
+        )
+    elif filters.due == "escalated":
+        query = query.where(FollowUp.status.in_(rules.ACTIVE_STATUSES), FollowUp.escalated_at.is_not(None))
+    if filters.company_id:
+        query = query.where(FollowUp.company_id == filters.company_id)
+    return query
+
+
+def list_follow_ups(user: User, filters: FollowUpFilters, on: dt.date, page: int = 1, per_page: int = 50) -> FollowUpPage:
+    """One page of the follow-ups `user` may see, soonest due first, in two queries (count + rows)."""
+    base = _filtered(user, filters, on)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    rows = db.session.execute(
+        select(
+            FollowUp.id, FollowUp.company_id, Company.name, FollowUp.category, FollowUp.description,
+            FollowUp.status, FollowUp.owner_id, User.name, FollowUp.due_on, FollowUp.referred_unit,
+            FollowUp.chased_at, FollowUp.escalated_at,
+        )
+        .join(Company, Company.id == FollowUp.company_id)
+        .outerjoin(User, User.id == FollowUp.owner_id)
+        .where(FollowUp.id.in_(base))
+        .order_by(FollowUp.due_on.is_(None), FollowUp.due_on, FollowUp.id)
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return FollowUpPage(
+        rows=[
+            FollowUpRow(
+                id=r[0], company_id=r[1], company_name=r[2], category=r[3], description=r[4], status=r[5],
+                owner_id=r[6], owner_name=r[7], due_on=r[8], referred_unit=r[9], chased=r[10] is not None,
+                escalated=r[11] is not None, deadline_state=rules.deadline_state(r[5], r[8], on),
+            )
+            for r in rows
+        ],
+        page=page, per_page=per_page, total=total,
+    )
+
+
+def open_for_company(user: User, company_id: int, limit: int = 20) -> list[FollowUp]:
+    """The company's unfinished follow-ups (for its page), soonest due first."""
+    return list(
+        db.session.scalars(
+            select(FollowUp).join(Company, Company.id == FollowUp.company_id)
+            .where(FollowUp.company_id == company_id, FollowUp.status.in_(rules.ACTIVE_STATUSES), company_scope_clause(user))
+            .options(selectinload(FollowUp.owner))
+            .order_by(FollowUp.due_on.is_(None), FollowUp.due_on, FollowUp.id).limit(limit)
+        )
+    )
+
+
+def owner_filter_choices(user: User) -> list[tuple[str, str]]:
+    """Owner filter options: everyone, me, and (for managers/admins) the officers they oversee."""
+    choices = [("", "全部承办人"), ("me", "我承办的")]
+    if not user.is_officer:
+        query = select(User.id, User.name).where(User.active.is_(True), User.role.in_(("officer", "manager")))
+        if user.is_manager:
+            query = query.where(User.district == user.district)
+        choices += [(str(i), n) for i, n in db.session.execute(query.order_by(User.name).limit(500))]
+    return choices
