@@ -25,6 +25,7 @@ os.environ.setdefault("APP_ENV", "test")
 for _name in ("DATABASE_URL", "CELERY_BROKER_URL", "MAIL_SERVER", "REDIS_URL"):
     os.environ.pop(_name, None)
 
+from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from tracker import create_app  # noqa: E402
@@ -125,10 +126,25 @@ def _empty_tables(tables: list[str]) -> None:
     db.session.commit()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as on a real server.
+
+    The `app` fixture keeps an app context open for the test body; without this, requests would
+    reuse it and share `g` (Flask-Login caches the signed-in user there) and the database
+    session with the test and with each other, so a request could pass on state a real server
+    never has.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url, _schema):
     """A fresh app on empty tables."""
     app = create_app(base_config(database_url))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _empty_tables(_schema)
         yield app

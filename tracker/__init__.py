@@ -125,6 +125,20 @@ def register_errorhandlers(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
 
+    from sqlalchemy.orm.exc import StaleDataError
+
+    @app.errorhandler(StaleDataError)
+    def stale_data(error: StaleDataError):
+        # A versioned row changed between our read and our write and no service caught it:
+        # refuse clearly rather than answer 500; nothing was written.
+        from tracker.extensions import db
+
+        db.session.rollback()
+        message = "数据已被他人修改，请刷新页面后重试（您的修改未保存）"
+        if request.path.startswith("/api/"):
+            return {"error": message, "status": 409}, 409
+        return render_template("errors/error.html", code=409, message=message), 409
+
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
         if request.path.startswith("/api/"):

@@ -88,6 +88,7 @@ def test_token_acts_with_its_owners_scope_and_can_be_revoked(client, factory, ci
     assert response.status_code == 200
     first = response.get_json()["indicators"][0]
     assert first["actual"] == 1 and list(first["by_district"]) == ["liyang"]
+    db.session.expire_all()
     assert stored.last_used_at is not None
     indicator_api.revoke_token(admin, token.id)
     assert client.get("/api/v1/indicators", headers=bearer(secret)).status_code == 401

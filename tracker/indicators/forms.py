@@ -66,6 +66,7 @@ class CohortForm(FlaskForm):
 
 
 def target_field_name(code: str, district: str | None) -> str:
+    """The form field of one target (district None = the city's figure)."""
     return f"t_{code}_{district or 'city'}"
 
 

@@ -57,6 +57,7 @@ def _dashboard_args(form: DashboardForm, now: dt.date) -> tuple[dt.date, str | N
 
 
 def drill_url(code: str, as_of: dt.date, district: str | None = None) -> str:
+    """The drill-down page of one figure."""
     return url_for("indicators.drill", code=code, as_of=as_of.isoformat(), district=district or None)
 
 

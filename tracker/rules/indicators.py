@@ -111,10 +111,12 @@ def levels_at_least(level: str) -> tuple[str, ...]:
 
 
 def year_start(on: dt.date) -> dt.date:
+    """1 January of D's year: where flows start counting."""
     return dt.date(on.year, 1, 1)
 
 
 def year_end(year: int) -> dt.date:
+    """31 December of `year`: the closing date of a year's figures."""
     return dt.date(year, 12, 31)
 
 
@@ -233,10 +235,12 @@ class Projection:
 
     @property
     def value(self) -> int:
+        """The estimate, rounded to whole companies and never below zero."""
         return max(0, round(self.today_value + self.submitted * (self.rate or 0.0) - self.expiring))
 
     @property
     def formula(self) -> str:
+        """The arithmetic with the numbers filled in, shown beside the estimate."""
         rate = f"{self.rate:.0%}" if self.rate is not None else "0%（上年无已评审的申报）"
         return f"{self.today_value} + {self.submitted} × {rate} − {self.expiring} ≈ {self.value}"
 

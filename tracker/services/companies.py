@@ -88,11 +88,12 @@ def update_company(
     changed = {k for k in after if after[k] != before[k]}
     if not changed:
         return company
-    audit.record(
-        actor.id, "company.update", company,
-        before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
-    )
     try:
+        # The audit row's flush already issues the versioned UPDATE, so it belongs in the try.
+        audit.record(
+            actor.id, "company.update", company,
+            before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
+        )
         db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()

@@ -10,7 +10,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from tracker.clock import now
 from tracker.extensions import db
@@ -246,6 +246,15 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
     _registries(rng, ref, max(1, companies // 2000))
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
+        # Rows went in with explicit ids: move each id sequence past them, or the next ordinary
+        # INSERT collides with a demo row.
+        for model in (User, Company, Designation, Visit, CultivationTrack):
+            table = model.__tablename__
+            db.session.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                f"(SELECT COALESCE(max(id), 1) FROM \"{table}\"))"
+            ))
+        db.session.commit()
         # Fresh statistics, or the planner treats the bulk-loaded tables as empty.
         with db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")

@@ -44,12 +44,14 @@ class Scope:
     districts: tuple[str, ...]  # district codes whose breakdown may be shown
 
     def company_clause(self):
+        """WHERE clause on Company: live, visible to the user, in the scope's district."""
         clause = Company.deleted_at.is_(None) if self.user is None else company_scope_clause(self.user)
         if self.district is not None:
             clause = and_(clause, Company.district == self.district)
         return clause
 
     def district_clause(self, column):
+        """WHERE clause on a registry's own district column."""
         clause = column.is_not(None) if self.user is None else district_scope_clause(self.user, column)
         if self.district is not None:
             clause = and_(clause, column == self.district)
@@ -155,6 +157,7 @@ class RollUp:
     figures: list[Figure] = field(default_factory=list)
 
     def figure(self, code: str) -> Figure:
+        """The figure of one indicator by code."""
         return next(f for f in self.figures if f.code == code)
 
     def to_dict(self) -> dict:
@@ -333,6 +336,7 @@ class DrillDown:
     query: Select
 
     def count(self) -> int:
+        """How many rows the list has (equals the figure)."""
         return int(db.session.scalar(select(func.count()).select_from(self.query.order_by(None).subquery())) or 0)
 
     def rows(self, limit: int | None = None, offset: int = 0) -> list:
@@ -343,6 +347,7 @@ class DrillDown:
         return db.session.execute(query).all()
 
     def records(self) -> list:
+        """All the records (no paging)."""
         return [row[0] for row in self.rows()]
 
 
@@ -478,6 +483,7 @@ class Cohort:
 
     @property
     def total(self) -> CohortRow:
+        """The scope's total row (always last)."""
         return self.rows[-1]
 
 
@@ -582,6 +588,7 @@ class Dashboard:
     trends: dict[str, list[TrendPoint]]
 
     def row(self, code: str) -> DashboardRow:
+        """The dashboard row of one indicator by code."""
         return next(r for r in self.rows if r.figure.code == code)
 
 
