@@ -1,13 +1,13 @@
-"""reminders: the reminder_run table (which periodic runs completed, for catch-up and monitoring)
+"""The reminder_run table (which periodic runs completed, for catch-up and monitoring)
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0004
+Revises: 0003
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0005'
-down_revision = '0004'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
-"""indicators api: API tokens (hash only) for GET /api/v1/indicators
+"""API tokens (hash only) for GET /api/v1/indicators
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0003
+Revises: 0002
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0004'
-down_revision = '0003'
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
