@@ -310,7 +310,7 @@ def bench_delivery(app, max_emails: int) -> None:
             )
             db.session.commit()
             start = time.perf_counter()
-            mailer.send_pending()
+            mailer.drain()
             elapsed = time.perf_counter() - start
         rate = Sink.received / elapsed if elapsed else 0
         report("reminders", "SMTP delivery to loopback", f"{Sink.received} emails in {elapsed:.2f} s = {rate:.0f}/s")

@@ -111,4 +111,10 @@ def from_environment() -> dict:
         # Business settings (DOMAIN.md [A] rules kept configurable).
         "VISIT_EDIT_WINDOW_DAYS": _int("VISIT_EDIT_WINDOW_DAYS", 7),
         "TRACK_STALE_DAYS": _int("TRACK_STALE_DAYS", 60),
+        # Upload limits checked before an xlsx (a zip) is parsed, and the rows of any import.
+        "IMPORT_MAX_UNCOMPRESSED": _int("IMPORT_MAX_UNCOMPRESSED", 50 * 1024 * 1024),
+        "IMPORT_MAX_ENTRIES": _int("IMPORT_MAX_ENTRIES", 1000),
+        "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 200_000),
+        "CANDIDATES_CACHE_SECONDS": _int("CANDIDATES_CACHE_SECONDS", 600),
+        "INDICATOR_CACHE_SECONDS": _int("INDICATOR_CACHE_SECONDS", 300),
     }

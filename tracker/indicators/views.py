@@ -70,7 +70,7 @@ def dashboard():
     as_of, district = _dashboard_args(form, now)
     form.year.data = as_of.year if as_of.year in PLAN_YEARS else now.year
     form.as_of.data = as_of.isoformat()
-    data = service.dashboard(as_of, current_user, now, district)
+    data = service.cached_dashboard(as_of, current_user, now, district)
     charts = {
         code: trend_chart(
             INDICATOR_BY_CODE[code].name, points,

@@ -12,13 +12,16 @@ have no access to indicators.
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, case, distinct, exists, func, or_, select
+from flask import current_app
+from sqlalchemy import Select, and_, case, distinct, exists, func, literal, or_, select, union_all
 
 from tracker.extensions import db
 from tracker.models import (
-    Carrier, CarrierLevel, Company, CultivationTrack, Designation, IndicatorTarget, Platform,
+    AuditEvent, Carrier, CarrierLevel, Company, CultivationTrack, Designation, IndicatorTarget, Platform,
     ServiceInstitution, TalentAward, User,
 )
 from tracker.rules import indicators as rules
@@ -181,69 +184,60 @@ def _count_rows(query) -> dict[str | None, int]:
 
 
 def actuals_by_district(scope: Scope, on: dt.date) -> dict[str, dict[str | None, int]]:
-    """indicator code → {district: count} in seven aggregate queries for the whole scope."""
-    result: dict[str, dict[str | None, int]] = {code: {} for code in rules.INDICATOR_CODES}
+    """indicator code → {district: count}, for the whole scope in ONE statement.
 
-    # Indicators 1–4: one pass over designations joined to live, visible companies.
-    kinds = [k for ks in rules.INDICATOR_RUNGS.values() for k in ks]
-    columns = [
-        func.count(distinct(case((designation_clause(code, on), Designation.company_id)))).label(code)
-        for code in rules.DESIGNATION_INDICATORS
-    ]
-    rows = db.session.execute(
-        select(Company.district, *columns)
-        .select_from(Designation).join(Company, Company.id == Designation.company_id)
-        .where(scope.company_clause(), Designation.kind.in_(kinds))
-        .group_by(Company.district)
-    ).all()
-    for row in rows:
-        for code in rules.DESIGNATION_INDICATORS:
-            result[code][row.district] = int(getattr(row, code) or 0)
-
+    Each indicator is its own small GROUP BY that can use its own index (kind and dates on
+    designations, recognised dates on the registries); UNION ALL sends them as one round trip.
+    This is the shape of the hand-written floor in bench/floor.sql.
+    """
+    parts = []
+    # Indicators 1–4: distinct live, visible companies holding the rung as each defines it.
+    for code in rules.DESIGNATION_INDICATORS:
+        parts.append(
+            select(literal(code).label("code"), Company.district.label("district"),
+                   func.count(distinct(Designation.company_id)).label("n"))
+            .select_from(Designation).join(Company, Company.id == Designation.company_id)
+            .where(designation_clause(code, on), scope.company_clause())
+            .group_by(Company.district)
+        )
     # Indicator 5: companies attracted this year so far.
-    result[rules.ATTRACTED] = _count_rows(
-        select(Company.district, func.count(Company.id))
+    parts.append(
+        select(literal(rules.ATTRACTED), Company.district, func.count(Company.id))
         .where(scope.company_clause(), attracted_clause(on)).group_by(Company.district)
     )
-
-    # Indicators 6–8: talents and teams recognised this year so far, by kind.
-    talent_code = {kind: code for code, kind in rules.TALENT_KIND_BY_INDICATOR.items()}
-    for kind, district, count in db.session.execute(
-        select(TalentAward.kind, TalentAward.district, func.count(TalentAward.id))
-        .where(
-            TalentAward.kind.in_(list(talent_code)), _in_year_to(TalentAward.recognized_on, on),
-            scope.district_clause(TalentAward.district),
+    # Indicators 6–8: talents and teams recognised this year so far.
+    for code, kind in rules.TALENT_KIND_BY_INDICATOR.items():
+        parts.append(
+            select(literal(code), TalentAward.district, func.count(TalentAward.id))
+            .where(TalentAward.kind == kind, _in_year_to(TalentAward.recognized_on, on),
+                   scope.district_clause(TalentAward.district))
+            .group_by(TalentAward.district)
         )
-        .group_by(TalentAward.kind, TalentAward.district)
-    ).all():
-        result[talent_code[kind]][district] = int(count)
-
     # Indicators 9–10: carriers whose first recognition at the level (or above) falls this year.
     for code, min_level in rules.CARRIER_MIN_LEVEL.items():
         first = _first_level_subquery(min_level)
-        result[code] = _count_rows(
-            select(Carrier.district, func.count(Carrier.id))
+        parts.append(
+            select(literal(code), Carrier.district, func.count(Carrier.id))
             .join(first, first.c.carrier_id == Carrier.id)
             .where(_in_year_to(first.c.first_on, on), scope.district_clause(Carrier.district))
             .group_by(Carrier.district)
         )
-
     # Indicator 11: provincial-or-higher platforms recognised this year so far.
-    result[rules.PLATFORM_PROVINCE] = _count_rows(
-        select(Platform.district, func.count(Platform.id))
-        .where(
-            Platform.level.in_(rules.levels_at_least(rules.PLATFORM_MIN_LEVEL)),
-            _in_year_to(Platform.recognized_on, on), scope.district_clause(Platform.district),
-        )
+    parts.append(
+        select(literal(rules.PLATFORM_PROVINCE), Platform.district, func.count(Platform.id))
+        .where(Platform.level.in_(rules.levels_at_least(rules.PLATFORM_MIN_LEVEL)),
+               _in_year_to(Platform.recognized_on, on), scope.district_clause(Platform.district))
         .group_by(Platform.district)
     )
-
     # Indicator 12: service institutions on the list for year Y.
-    result[rules.SERVICE_ORGS] = _count_rows(
-        select(ServiceInstitution.district, func.count(ServiceInstitution.id))
+    parts.append(
+        select(literal(rules.SERVICE_ORGS), ServiceInstitution.district, func.count(ServiceInstitution.id))
         .where(ServiceInstitution.year == on.year, scope.district_clause(ServiceInstitution.district))
         .group_by(ServiceInstitution.district)
     )
+    result: dict[str, dict[str | None, int]] = {code: {} for code in rules.INDICATOR_CODES}
+    for code, district, count in db.session.execute(union_all(*parts)).all():
+        result[code][district] = int(count or 0)
     return result
 
 
@@ -414,9 +408,16 @@ def _companies_counted(code: str, on: dt.date):
     return Company.id.in_(select(Designation.company_id).where(designation_clause(code, on)))
 
 
-def projections(as_of: dt.date, user: User | None = None, district: str | None = None) -> dict[str, rules.Projection]:
+def projections(
+    as_of: dt.date, user: User | None = None, district: str | None = None,
+    today_values: dict[str, int] | None = None,
+) -> dict[str, rules.Projection]:
     """Year-end estimate of indicators 1–4: today's value + submitted × last year's recognition
-    rate − companies that stop counting before 31 Dec with no open re-application track."""
+    rate − companies that stop counting before 31 Dec with no open re-application track.
+
+    `today_values` (code → actual as of `as_of`, from a roll-up the caller already has) saves
+    recounting them.
+    """
     scope = scope_for(user, district)
     year = as_of.year
     year_end = rules.year_end(year)
@@ -436,9 +437,12 @@ def projections(as_of: dt.date, user: User | None = None, district: str | None =
         tracks[(kind, track_year, status)] = int(count)
     result = {}
     for code, rung_kinds in rules.PROJECTION_TRACK_KINDS.items():
-        today_value = int(db.session.scalar(
-            select(func.count(Company.id)).where(scope.company_clause(), _companies_counted(code, as_of))
-        ) or 0)
+        if today_values is not None and code in today_values:
+            today_value = today_values[code]
+        else:
+            today_value = int(db.session.scalar(
+                select(func.count(Company.id)).where(scope.company_clause(), _companies_counted(code, as_of))
+            ) or 0)
         expiring = 0
         if as_of < year_end:
             open_tracks = select(CultivationTrack.company_id).where(
@@ -629,7 +633,47 @@ def dashboard(as_of: dt.date, user: User | None, today: dt.date, district: str |
             )
             actual = point_rollup.figure(indicator.code).actual if point_rollup else None
             trends[indicator.code].append(TrendPoint(year, on, actual, target))
+    today_values = {figure.code: figure.actual for figure in current.figures}
     return Dashboard(
         as_of=as_of, year=as_of.year, district=scope.district, rows=rows,
-        projections=projections(as_of, user, district), trends=trends,
+        projections=projections(as_of, user, district, today_values=today_values), trends=trends,
     )
+
+
+_DASHBOARD_CACHE: "OrderedDict[tuple, tuple[float, Dashboard]]" = OrderedDict()
+_DASHBOARD_CACHE_ENTRIES = 32
+
+
+def _change_stamp() -> tuple:
+    """Two index-only lookups whose answer changes with every change the app makes.
+
+    Every service writes an audit row in the same transaction as its change (imports and the
+    registries included), and designations are the bulk of the indicators' input.
+    """
+    return tuple(db.session.execute(select(
+        select(func.max(AuditEvent.id)).scalar_subquery(),
+        select(func.max(Designation.id)).scalar_subquery(),
+    )).one())
+
+
+def cached_dashboard(as_of: dt.date, user: User | None, today: dt.date, district: str | None = None) -> Dashboard:
+    """`dashboard`, reused for INDICATOR_CACHE_SECONDS while nothing has changed (0: never).
+
+    The dashboard aggregates the whole scope several times (the trend needs every plan year);
+    managers open it often and the data changes rarely in comparison, so a repeat view costs one
+    tiny query. Scope is checked before the cache is consulted.
+    """
+    ttl = float(current_app.config.get("INDICATOR_CACHE_SECONDS", 0))
+    if ttl <= 0:
+        return dashboard(as_of, user, today, district)
+    scope = scope_for(user, district)
+    key = (scope.district, tuple(scope.districts), as_of, today, _change_stamp())
+    hit = _DASHBOARD_CACHE.get(key)
+    if hit is not None and time.monotonic() - hit[0] < ttl:
+        _DASHBOARD_CACHE.move_to_end(key)
+        return hit[1]
+    result = dashboard(as_of, user, today, district)
+    _DASHBOARD_CACHE[key] = (time.monotonic(), result)
+    while len(_DASHBOARD_CACHE) > _DASHBOARD_CACHE_ENTRIES:
+        _DASHBOARD_CACHE.popitem(last=False)
+    return result

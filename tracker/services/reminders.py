@@ -370,10 +370,13 @@ def _batch_floods(added: list[tuple[int, bool]], users: dict[int, UserInfo], tod
     emailed = [i for i, wanted in added if wanted]
     if not threshold or len(emailed) < threshold:
         return added
-    rows = db.session.execute(
-        select(Notification.id, Notification.recipient_id, Notification.title, Notification.link, Notification.urgent)
-        .where(Notification.id.in_(emailed)).order_by(Notification.id)
-    ).all()
+    rows = []
+    for start in range(0, len(emailed), INSERT_CHUNK):  # bounded IN lists: a city sweep adds 100,000+
+        rows += db.session.execute(
+            select(Notification.id, Notification.recipient_id, Notification.title, Notification.link, Notification.urgent)
+            .where(Notification.id.in_(emailed[start:start + INSERT_CHUNK]))
+        ).all()
+    rows.sort(key=lambda r: r.id)
     by_user: dict[int, list] = defaultdict(list)
     for row in rows:
         by_user[row.recipient_id].append(row)
@@ -391,11 +394,13 @@ def _batch_floods(added: list[tuple[int, bool]], users: dict[int, UserInfo], tod
                               link=path_for("notifications.index"), urgent=True, payload=payload, created=created))
     if not merged:
         return added
-    db.session.execute(
-        update(Notification).where(Notification.id.in_(sorted(merged)))
-        .values(email_wanted=False, status=SKIPPED, last_error="已合并到汇总提醒邮件")
-        .execution_options(synchronize_session=False)
-    )
+    merged_ids = sorted(merged)
+    for start in range(0, len(merged_ids), INSERT_CHUNK):
+        db.session.execute(
+            update(Notification).where(Notification.id.in_(merged_ids[start:start + INSERT_CHUNK]))
+            .values(email_wanted=False, status=SKIPPED, last_error="已合并到汇总提醒邮件")
+            .execution_options(synchronize_session=False)
+        )
     return [(i, wanted and i not in merged) for i, wanted in added] + insert_notifications(summaries)
 
 
