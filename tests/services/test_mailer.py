@@ -194,3 +194,20 @@ def test_every_kind_renders_in_chinese_with_links(app, factory):
         assert "您好" in text
     report = db.session.scalar(select(Notification).where(Notification.kind == rules.REPORT_MONTHLY))
     assert "50.0%" in mailer.render(report, user)[1]
+
+
+def test_a_drain_reuses_one_connection_and_a_refused_recipient_does_not_break_it(app, factory, smtp):
+    ids = [i for n in range(5) for i in make(factory, email=f"reuse{n}@example.com")]
+    smtp.reject_rcpt.add("reuse2@example.com")
+    counts = mailer.drain()
+    assert counts == {"sent": 4, "failed": 1}
+    assert len(smtp.messages) == 4 and smtp.connections == 1
+    assert row(ids[2]).status == FAILED and "550" in row(ids[2]).last_error
+
+
+def test_an_smtp_error_mid_drain_reconnects_for_the_next_message(app, factory, smtp):
+    ids = [i for n in range(3) for i in make(factory, email=f"again{n}@example.com")]
+    smtp.fail_data.append("421 4.3.0 try later")
+    counts = mailer.drain()
+    assert counts["sent"] == 2 and smtp.connections == 2  # the 421 dropped the first connection
+    assert sorted(row(i).status for i in ids) == [PENDING, SENT, SENT]

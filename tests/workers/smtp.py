@@ -35,6 +35,7 @@ class ScriptedHandler:
         self.entered = threading.Event()  # set when a hold point is reached
         self._release = threading.Event()
         self.data_attempts = 0
+        self.connections = 0  # EHLO greetings: one per SMTP connection
         self._lock = threading.Lock()
 
     def release(self) -> None:
@@ -44,6 +45,12 @@ class ScriptedHandler:
         self.entered.set()
         while not self._release.is_set():
             await asyncio.sleep(0.02)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        with self._lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.reject_rcpt:

@@ -29,6 +29,8 @@ import os
 import re
 import smtplib
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -207,31 +209,100 @@ def _text(value) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
+class _SharedConnection:
+    """One SMTP connection kept open across the messages of a drain (see `reused_connection`)."""
+
+    smtp: smtplib.SMTP | None = None
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self.smtp.close()
+            self.smtp = None
+
+
+_SHARED: ContextVar[_SharedConnection | None] = ContextVar("tracker_smtp_shared", default=None)
+
+
+@contextmanager
+def reused_connection():
+    """Send the messages of this block over one SMTP connection instead of one each.
+
+    A refused recipient leaves the connection usable (the server answered RCPT); any other error
+    drops it and the next message connects afresh, so one bad message still never stops the rest.
+    """
+    shared = _SharedConnection()
+    token = _SHARED.set(shared)
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+        shared.close()
+
+
+def _connect() -> smtplib.SMTP:
+    config = current_app.config
+    timeout = float(config.get("MAIL_TIMEOUT_SECONDS", 30))
+    smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
+    smtp = smtp_class(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=timeout)
+    try:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
 def send_smtp(message: EmailMessage) -> None:
     """Send over SMTP; raises TemporaryFailure or PermanentFailure."""
     config = current_app.config
-    host, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
-    timeout = float(config.get("MAIL_TIMEOUT_SECONDS", 30))
     sender = parseaddr(config["MAIL_DEFAULT_SENDER"])[1]
     recipient = parseaddr(message["To"])[1]
+    shared = _SHARED.get()
+    smtp = None
     try:
-        smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
-        with smtp_class(host, port, timeout=timeout) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-            smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
+        smtp = shared.smtp if shared is not None and shared.smtp is not None else _connect()
+        if shared is not None:
+            shared.smtp = smtp
+        smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
     except smtplib.SMTPRecipientsRefused as exc:
+        if shared is None:  # the server answered RCPT: the connection itself is fine
+            _quit(smtp)
         codes = [code for code, _ in exc.recipients.values()]
         detail = "; ".join(f"{code} {_text(msg)}" for code, msg in exc.recipients.values())
         if codes and all(400 <= c < 500 for c in codes):
             raise TemporaryFailure(f"收件人暂时被拒：{detail}") from exc
         raise PermanentFailure(f"收件人被拒：{detail}") from exc
     except smtplib.SMTPResponseException as exc:
+        _drop(shared, smtp)
         raise _classify(exc.smtp_code, _text(exc.smtp_error)) from exc
     except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timeout, disconnected
+        _drop(shared, smtp)
         raise TemporaryFailure(f"无法连接邮件服务器：{exc!r}") from exc
+    if shared is None:
+        _quit(smtp)
+
+
+def _quit(smtp: smtplib.SMTP | None) -> None:
+    if smtp is None:
+        return
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def _drop(shared: _SharedConnection | None, smtp: smtplib.SMTP | None) -> None:
+    """After an error the connection's state is unknown: close it (the next message reconnects)."""
+    if shared is not None and shared.smtp is smtp:
+        shared.smtp = None
+    if smtp is not None:
+        smtp.close()
 
 
 def deliver(message: EmailMessage, notification_id: int) -> None:
@@ -309,6 +380,11 @@ def drain(time_budget: float | None = None, batch: int = 100) -> dict[str, int]:
     Stops when nothing is due or the time budget is spent (a task must finish well within the
     broker's visibility timeout). Rows retried with backoff are not due yet and are left for later.
     """
+    with reused_connection():
+        return _drain(time_budget, batch)
+
+
+def _drain(time_budget: float | None, batch: int) -> dict[str, int]:
     started = time.monotonic()
     counts: dict[str, int] = {}
     tried: set[int] = set()

@@ -43,6 +43,7 @@ log = logging.getLogger("tracker.reminders")
 NOTIFY_MODES = {"immediate": "即时提醒", "digest": "仅每周摘要（紧急事项仍即时发送）"}
 STATUS_NAMES = {PENDING: "待发送", SENDING: "发送中", SENT: "已发送", FAILED: "发送失败", SKIPPED: "不单独发送"}
 INSERT_CHUNK = 500
+EXECUTE_CHUNK = 5000  # parameter sets per execute(): bounds memory, not round trips
 
 
 def policy() -> ReminderPolicy:
@@ -306,13 +307,17 @@ def _insert(model):
 def insert_notifications(rows: list[dict]) -> list[tuple[int, bool]]:
     """INSERT outbox rows, skipping any whose key exists; (id, email_wanted) of the rows added."""
     added: list[tuple[int, bool]] = []
-    for start in range(0, len(rows), INSERT_CHUNK):
-        statement = (
-            _insert(Notification).values(rows[start:start + INSERT_CHUNK])
-            .on_conflict_do_nothing(index_elements=["recipient_id", "kind", "subject_key", "period"])
-            .returning(Notification.id, Notification.email_wanted)
-        )
-        added += [(row[0], bool(row[1])) for row in db.session.execute(statement).all()]
+    # One compiled statement executed with many parameter sets: SQLAlchemy batches them into
+    # multi-row INSERT ... RETURNING itself ("insertmanyvalues"), which is far cheaper than
+    # compiling a new VALUES list per chunk (111,000 rows: 38 s before, see docs/benchmarks.md).
+    statement = (
+        _insert(Notification)
+        .on_conflict_do_nothing(index_elements=["recipient_id", "kind", "subject_key", "period"])
+        .returning(Notification.id, Notification.email_wanted)
+    )
+    for start in range(0, len(rows), EXECUTE_CHUNK):
+        chunk = rows[start:start + EXECUTE_CHUNK]
+        added += [(row[0], bool(row[1])) for row in db.session.execute(statement, chunk).all()]
     return added
 
 
