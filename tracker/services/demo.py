@@ -19,7 +19,7 @@ from tracker.models import (
     FollowUp, Platform, ServiceInstitution, TalentAward, TrackTransition, User, Visit,
 )
 from tracker.rules import uscc as uscc_rules
-from tracker.rules.districts import DISTRICTS, INDUSTRIES
+from tracker.rules.districts import DISTRICT_NAMES, DISTRICTS, INDUSTRIES
 from tracker.rules.ladder import default_valid_until
 from werkzeug.security import generate_password_hash
 
@@ -119,7 +119,7 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
         company_rows.append(dict(
             id=cid, uscc=code, name=name, district=district, industry=industry, founded_on=founded,
             attracted_on=attracted, attraction_channel=rng.choice(["载体招引", "平台招引", "大赛招引", "基金招引"]) if attracted else None,
-            address=f"{district}某路{rng.randint(1, 999)}号", contact_name=rng.choice("王李张刘陈杨赵黄周吴") + "经理",
+            address=f"{DISTRICT_NAMES[district]}某路{rng.randint(1, 999)}号", contact_name=rng.choice("王李张刘陈杨赵黄周吴") + "经理",
             contact_phone=f"1{rng.randint(3, 9)}{rng.randint(100000000, 999999999)}",
             uscc_check_override=False, deleted_at=None, version=1, created_at=created, updated_at=created,
         ))
@@ -236,6 +236,23 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
                 version=1, created_at=since))
             transition_rows.append(dict(track_id=tid, from_status=None, to_status=status, at=since,
                 by_id=managers[district], reason="演示数据" if status != "rejected" else "评审未通过（演示数据）"))
+            tid += 1
+        # Last year's decided HNTE list: certificates first issued last year were recognised
+        # through a track; some prospects were rejected. Gives the projection a recognition rate.
+        if hnte_start and hnte_start.year == ref.year - 1 and rng.random() < 0.7:
+            first_hnte = next(r["id"] for r in designation_rows if r["company_id"] == cid and r["kind"] == "hnte")
+            decided = [("recognized", first_hnte, "认定通过（演示数据）")]
+        elif not hnte_start and registered and rng.random() < 0.08:
+            decided = [("rejected", None, "评审未通过（演示数据）")]
+        else:
+            decided = []
+        for status, designation_id, reason in decided:
+            since = dt.datetime(ref.year - 1, 11, rng.randint(1, 28), 9, tzinfo=dt.timezone.utc)
+            track_rows.append(dict(id=tid, company_id=cid, target_kind="hnte", year=ref.year - 1, status=status,
+                status_since=since, owner_id=officer_id, designation_id=designation_id, reopened_from_id=None,
+                note=None, version=1, created_at=since))
+            transition_rows.append(dict(track_id=tid, from_status="submitted", to_status=status, at=since,
+                by_id=managers[district], reason=reason))
             tid += 1
         cid += 1
 
