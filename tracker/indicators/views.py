@@ -28,6 +28,7 @@ from tracker.services import plan as plan_service
 from tracker.services.errors import ServiceError
 from tracker.services.exports import XLSX_MIMETYPE
 from tracker.services.indicator_export import indicator_workbook
+from tracker.services.pagination import page_count
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
 
@@ -100,7 +101,7 @@ def drill():
     result = service.drill_down(form.code.data, as_of, current_user, district)
     per_page = current_app.config["PAGE_SIZE"]
     total = result.count()
-    pages = max(1, -(-total // per_page))
+    pages = page_count(total, per_page)
     page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
     rows = result.rows(limit=per_page, offset=(page - 1) * per_page)
     return render_template(

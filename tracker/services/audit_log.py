@@ -20,6 +20,7 @@ from tracker.rules.cultivation import STATUS_NAMES
 from tracker.rules.districts import DISTRICT_NAMES
 from tracker.rules.ladder import STAGE_NAMES
 from tracker.services.errors import Forbidden
+from tracker.services.pagination import Page
 
 ACTION_NAMES = {
     "company.create": "新增企业", "company.update": "修改企业", "company.delete": "删除企业",
@@ -97,16 +98,6 @@ class EventRow:
                 for k in keys if before.get(k) != after.get(k)]
 
 
-@dataclass
-class EventPage:
-    rows: list[EventRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def audit_scope_clause(user: User):
@@ -129,7 +120,7 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), TZ).astimezone(dt.timezone.utc)
 
 
-def list_events(user: User, filters: AuditFilters, page: int, per_page: int) -> EventPage:
+def list_events(user: User, filters: AuditFilters, page: int, per_page: int) -> Page[EventRow]:
     """One page of the events `user` may read, newest first, with actor and company names joined in."""
     if not (user.is_admin or user.is_manager):
         raise Forbidden("只有管理员可以查看操作日志")
@@ -159,7 +150,7 @@ def list_events(user: User, filters: AuditFilters, page: int, per_page: int) -> 
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
-    return EventPage(rows=[EventRow(e, a, c) for e, a, c in rows], total=total or 0, page=page, per_page=per_page)
+    return Page(rows=[EventRow(e, a, c) for e, a, c in rows], total=total or 0, page=page, per_page=per_page)
 
 
 def visible_actors(user: User) -> list[User]:

@@ -36,6 +36,7 @@ from tracker.services.company_queries import officers_by_company
 from tracker.services.errors import Forbidden, ServiceError
 from tracker.services.figures import FIELD_NAMES
 from tracker.services.scoping import company_scope_clause
+from tracker.services.pagination import page_count
 from tracker.services.stages import in_force_clause, stage_rank_subquery
 
 TARGETS: tuple[str, ...] = eligibility.RUNG_CODES
@@ -219,7 +220,7 @@ class CandidatePage:
     @property
     def pages(self) -> int:
         """Number of pages (at least one)."""
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 def check_filters(user: User, filters: CandidateFilters) -> None:
@@ -413,7 +414,7 @@ def candidate_page(
     """One page of the ranked candidates, each with its reasons, officers and list status."""
     current = on or today()
     keys = ranked(user, filters, on=current)
-    pages = max(1, -(-len(keys) // per_page))
+    pages = page_count(len(keys), per_page)
     page = min(max(1, page), pages)
     chosen = [k.company_id for k in keys[(page - 1) * per_page: page * per_page]]
     return CandidatePage(

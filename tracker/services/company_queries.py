@@ -16,6 +16,7 @@ from tracker.rules import ladder
 from tracker.rules.districts import DISTRICT_NAMES
 from tracker.rules.uscc import normalize
 from tracker.services import audit, exports
+from tracker.services.pagination import Page
 from tracker.services.scoping import company_scope_clause, get_company_for
 from tracker.services.stages import in_force_clause, stage_clause, stage_rank_subquery
 
@@ -99,16 +100,6 @@ class CompanyRow:
     last_visited_on: dt.date | None = None
 
 
-@dataclass
-class Page:
-    rows: list[CompanyRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def officers_by_company(company_ids: list[int]) -> dict[int, list[str]]:

@@ -21,6 +21,7 @@ from tracker.rules import follow_ups as rules
 from tracker.rules import workdays
 from tracker.services import audit
 from tracker.services.errors import Conflict, NotFound, ServiceError
+from tracker.services.pagination import page_count
 from tracker.services.scoping import company_scope_clause
 
 FIELDS = (
@@ -233,7 +234,7 @@ class FollowUpPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 def _filtered(user: User, filters: FollowUpFilters, on: dt.date):
@@ -268,7 +269,7 @@ def list_follow_ups(user: User, filters: FollowUpFilters, on: dt.date, page: int
     """One page of the follow-ups `user` may see, soonest due first, in two queries (count + rows)."""
     base = _filtered(user, filters, on)
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    page = max(1, min(page, max(1, -(-total // per_page))))
+    page = max(1, min(page, page_count(total, per_page)))
     rows = db.session.execute(
         select(
             FollowUp.id, FollowUp.company_id, Company.name, FollowUp.category, FollowUp.description,

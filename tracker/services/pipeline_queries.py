@@ -17,6 +17,7 @@ from tracker.extensions import db
 from tracker.models import Company, CultivationTrack, TrackTransition, User
 from tracker.rules import cultivation as rules
 from tracker.rules.ladder import RUNG_BY_CODE
+from tracker.services.pagination import page_count
 from tracker.services.scoping import company_scope_clause
 
 CARDS_PER_COLUMN = 30
@@ -197,7 +198,7 @@ class ColumnPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.column.count // self.per_page))
+        return page_count(self.column.count, self.per_page)
 
     @property
     def total(self) -> int:
