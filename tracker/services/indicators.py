@@ -122,6 +122,21 @@ def _in_year_to(column, on: dt.date):
 # Roll-up
 # --------------------------------------------------------------------------------------------
 
+class _Progress:
+    """% complete and gap to target, for anything with `actual` and `target`."""
+
+    actual: int
+    target: int | None
+
+    @property
+    def percent(self) -> float | None:
+        return rules.percent_complete(self.actual, self.target)
+
+    @property
+    def gap(self) -> int | None:
+        return rules.gap(self.actual, self.target)
+
+
 @dataclass
 class DistrictFigure:
     actual: int
@@ -129,7 +144,7 @@ class DistrictFigure:
 
 
 @dataclass
-class Figure:
+class Figure(_Progress):
     """One indicator's figure in a roll-up: actual and target for the scope, per district for 1–4."""
 
     indicator: Indicator
@@ -140,14 +155,6 @@ class Figure:
     @property
     def code(self) -> str:
         return self.indicator.code
-
-    @property
-    def percent(self) -> float | None:
-        return rules.percent_complete(self.actual, self.target)
-
-    @property
-    def gap(self) -> int | None:
-        return rules.gap(self.actual, self.target)
 
 
 @dataclass
@@ -551,19 +558,11 @@ def _not_revoked_at_grant():
 # --------------------------------------------------------------------------------------------
 
 @dataclass
-class DistrictRow:
+class DistrictRow(_Progress):
     district: str
     actual: int
     target: int | None
     status: rules.Status
-
-    @property
-    def percent(self) -> float | None:
-        return rules.percent_complete(self.actual, self.target)
-
-    @property
-    def gap(self) -> int | None:
-        return rules.gap(self.actual, self.target)
 
 
 @dataclass
