@@ -208,7 +208,10 @@ def visit_reminders(visits: Iterable[DueVisitLike], today: dt.date, policy: Remi
 # Follow-ups (诉求)
 # --------------------------------------------------------------------------------------------
 
-class FollowUpLike(Protocol):
+@dataclass(frozen=True)
+class FollowUpRecord:
+    """An open follow-up as the rules need it (built by the sweep from one query)."""
+
     id: int
     company_id: int
     company_name: str
@@ -227,7 +230,7 @@ def _short(text: str | None, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def follow_up_reminders(items: Iterable[FollowUpLike], today: dt.date, policy: ReminderPolicy = DEFAULT_POLICY) -> list[Reminder]:
+def follow_up_reminders(items: Iterable[FollowUpRecord], today: dt.date, policy: ReminderPolicy = DEFAULT_POLICY) -> list[Reminder]:
     """Due soon → the owner; overdue → the owner; overdue long enough or escalated (督办) → managers."""
     result: list[Reminder] = []
     for f in items:
@@ -266,7 +269,10 @@ def follow_up_reminders(items: Iterable[FollowUpLike], today: dt.date, policy: R
 # HNTE certificates (高企证书)
 # --------------------------------------------------------------------------------------------
 
-class CertificateLike(Protocol):
+@dataclass(frozen=True)
+class CertificateRecord:
+    """An HNTE certificate in force, with what the rules need to know about its renewal."""
+
     designation_id: int
     company_id: int
     company_name: str
@@ -286,7 +292,7 @@ def expiry_window(days_left: int, policy: ReminderPolicy = DEFAULT_POLICY) -> in
     return min(fitting) if fitting else None
 
 
-def certificate_reminders(items: Iterable[CertificateLike], today: dt.date, policy: ReminderPolicy = DEFAULT_POLICY) -> list[Reminder]:
+def certificate_reminders(items: Iterable[CertificateRecord], today: dt.date, policy: ReminderPolicy = DEFAULT_POLICY) -> list[Reminder]:
     """One reminder per certificate per window while it expires without a re-application under way."""
     result: list[Reminder] = []
     for c in items:
@@ -395,7 +401,10 @@ def tech_sme_reminders(companies: Iterable[TechSmeLike], today: dt.date, policy:
 # Cultivation tracks stuck in a status (培育停滞)
 # --------------------------------------------------------------------------------------------
 
-class TrackLike(Protocol):
+@dataclass(frozen=True)
+class TrackRecord:
+    """An open cultivation track and how long it has stayed in its status."""
+
     track_id: int
     company_id: int
     company_name: str
@@ -407,7 +416,7 @@ class TrackLike(Protocol):
     officer_id: int | None
 
 
-def stale_track_reminders(tracks: Iterable[TrackLike], today: dt.date, policy: ReminderPolicy = DEFAULT_POLICY) -> list[Reminder]:
+def stale_track_reminders(tracks: Iterable[TrackRecord], today: dt.date, policy: ReminderPolicy = DEFAULT_POLICY) -> list[Reminder]:
     """Once a week, per owner, the open tracks that have not moved for `track_stale_days`."""
     stale = [t for t in tracks if t.status in OPEN_STATUSES and (today - t.status_since).days >= policy.track_stale_days]
     groups: dict[str, list] = defaultdict(list)

@@ -183,6 +183,20 @@ def _parse_rows(table: Table, ctx: _Context) -> list[ParsedRow]:
     return parsed_rows
 
 
+def _plan_upserts(rows: list[ParsedRow], stored: dict, key_of, fields) -> list[tuple[ParsedRow, str, Any]]:
+    """(row, "new" | "update" | "unchanged", (record, changes) or None) for each row: the upsert plan
+    every importer shows in its dry run and then applies."""
+    plan = []
+    for parsed in rows:
+        record = stored.get(key_of(parsed))
+        if record is None:
+            plan.append((parsed, "new", None))
+            continue
+        changes = _changed(record, parsed.values, fields)
+        plan.append((parsed, "update" if changes else "unchanged", (record, changes)))
+    return plan
+
+
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start:start + _CHUNK]
@@ -285,17 +299,7 @@ def _plan_companies(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[ParsedRo
             ctx.error(parsed, "attracted_on", "招引落户日期不能早于成立日期")
     _mark_duplicates(ctx, rows, lambda r: uscc_rules.normalize(r.values.get("uscc")) or None, "uscc", "的统一社会信用代码")
 
-    plan = []
-    for parsed in rows:
-        if not parsed.ok:
-            continue
-        company = existing.get(parsed.values["uscc"])
-        if company is None:
-            plan.append((parsed, "new", None))
-        else:
-            changes = _changed(company, parsed.values, COMPANY_FIELDS)
-            plan.append((parsed, "update" if changes else "unchanged", (company, changes)))
-    return plan
+    return _plan_upserts([p for p in rows if p.ok], existing, lambda p: p.values["uscc"], COMPANY_FIELDS)
 
 
 def _apply_companies(ctx: _Context, plan: list[tuple[ParsedRow, str, Any]]) -> None:
@@ -386,15 +390,9 @@ def _plan_designations(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[Parse
             select(Designation).where(Designation.company_id.in_(chunk)).order_by(Designation.id)
         ):
             stored.setdefault((d.company_id, d.kind, d.valid_from), d)
-    plan = []
-    for parsed in usable:
-        designation = stored.get((parsed.target.id, parsed.values["kind"], parsed.values["valid_from"]))
-        if designation is None:
-            plan.append((parsed, "new", None))
-            continue
-        changes = _changed(designation, parsed.values, DESIGNATION_UPDATE_FIELDS)
-        plan.append((parsed, "update" if changes else "unchanged", (designation, changes)))
-    return plan
+    return _plan_upserts(
+        usable, stored, lambda p: (p.target.id, p.values["kind"], p.values["valid_from"]), DESIGNATION_UPDATE_FIELDS,
+    )
 
 
 def _apply_designations(ctx: _Context, plan: list[tuple[ParsedRow, str, Any]]) -> None:
@@ -453,15 +451,7 @@ def _plan_figures(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[ParsedRow,
     for chunk in _chunks(company_ids):
         for f in db.session.scalars(select(CompanyYearFigures).where(CompanyYearFigures.company_id.in_(chunk))):
             stored[(f.company_id, f.year)] = f
-    plan = []
-    for parsed in usable:
-        figures = stored.get((parsed.target.id, parsed.values["year"]))
-        if figures is None:
-            plan.append((parsed, "new", None))
-            continue
-        changes = _changed(figures, parsed.values, FIGURE_FIELDS)
-        plan.append((parsed, "update" if changes else "unchanged", (figures, changes)))
-    return plan
+    return _plan_upserts(usable, stored, lambda p: (p.target.id, p.values["year"]), FIGURE_FIELDS)
 
 
 def _apply_figures(ctx: _Context, plan: list[tuple[ParsedRow, str, Any]]) -> None:

@@ -31,7 +31,7 @@ from tracker.rules import cadence
 from tracker.rules import follow_ups as follow_up_rules
 from tracker.rules import reminders as rules
 from tracker.rules.cultivation import OPEN_STATUSES
-from tracker.rules.reminders import Reminder, ReminderPolicy
+from tracker.rules.reminders import CertificateRecord, FollowUpRecord, Reminder, ReminderPolicy, TrackRecord
 from tracker.services import audit
 from tracker.services.errors import NotFound, ServiceError
 from tracker.services.outbox import publish_after_commit
@@ -66,53 +66,12 @@ class UserInfo:
 
 
 @dataclass(frozen=True)
-class FollowUpRecord:
-    id: int
-    company_id: int
-    company_name: str
-    district: str
-    owner_id: int | None
-    officer_id: int | None
-    status: str
-    due_on: dt.date | None
-    referred_deadline: dt.date | None
-    escalated: bool
-    description: str
-
-
-@dataclass(frozen=True)
-class CertificateRecord:
-    designation_id: int
-    company_id: int
-    company_name: str
-    district: str
-    officer_id: int | None
-    valid_until: dt.date
-    reference: str | None
-    has_open_track: bool
-    renewed: bool
-
-
-@dataclass(frozen=True)
 class CompanyRef:
     company_id: int
     company_name: str
     district: str
     officer_id: int | None
     registered_years: frozenset = frozenset()
-
-
-@dataclass(frozen=True)
-class TrackRecord:
-    track_id: int
-    company_id: int
-    company_name: str
-    district: str
-    target_kind: str
-    status: str
-    status_since: dt.date
-    owner_id: int | None
-    officer_id: int | None
 
 
 def _primary_assignment():
