@@ -81,7 +81,8 @@ def build_city(app, companies: int, seed: int, as_of: dt.date, reuse: bool) -> N
 
     from tracker.extensions import db
     from tracker.models import Company
-    from tracker.services import demo, plan
+    from tracker.services.ops import demo_city as demo
+    from tracker.services.indicators import targets as plan
 
     if reuse:
         with app.app_context():
@@ -109,7 +110,7 @@ def build_city(app, companies: int, seed: int, as_of: dt.date, reuse: bool) -> N
 # ---------------------------------------------------------------------------------------------
 def bench_rollup(app, as_of: dt.date) -> None:
     from tracker.extensions import db
-    from tracker.services.indicators import roll_up
+    from tracker.services.indicators.rollup import roll_up
 
     floor_sql = text((ROOT / "bench" / "floor.sql").read_text(encoding="utf-8"))
     params = {"d": as_of, "y0": dt.date(as_of.year, 1, 1), "y1": dt.date(as_of.year + 1, 1, 1), "yr": as_of.year}
@@ -184,7 +185,7 @@ def bench_pages(app, clients: int, seconds: float, workers: int) -> None:
 
     from tracker.extensions import db
     from tracker.models import Company, User
-    from tracker.services.demo import DEMO_PASSWORD
+    from tracker.services.ops.demo_city import DEMO_PASSWORD
 
     with app.app_context():
         company_ids = list(db.session.scalars(select(Company.id).where(Company.district == "wujin").limit(500)))
@@ -261,7 +262,7 @@ def bench_pages(app, clients: int, seconds: float, workers: int) -> None:
 # ---------------------------------------------------------------------------------------------
 def bench_reminders(app, as_of: dt.date, max_emails: int) -> None:
     try:
-        from tracker.services import reminders
+        from tracker.services.notifications import reminders
     except ImportError:
         report("reminders", "sweep", "n/a (not built)")
         return
@@ -284,7 +285,7 @@ def bench_delivery(app, max_emails: int) -> None:
     try:
         from aiosmtpd.controller import Controller
 
-        from tracker.services import mailer
+        from tracker.services.notifications import mailer
     except ImportError:
         report("reminders", "delivery", "n/a (not built)")
         return

@@ -179,7 +179,7 @@ class Factory:
         return self._n
 
     def user(self, role: str = "officer", district: str | None = "wujin", email: str | None = None, name: str | None = None):
-        from tracker.services.users import create_user
+        from tracker.services.accounts.users import create_user
 
         n = self._next()
         return create_user(
@@ -190,7 +190,7 @@ class Factory:
     def company(self, district: str = "wujin", officer=None, name: str | None = None, **fields):
         from tracker.models import Assignment
         from tracker.rules.uscc import make_code
-        from tracker.services.companies import create_company
+        from tracker.services.companies.records import create_company
 
         n = self._next()
         data = {"uscc": make_code(f"9132041200000{n:04d}"), "name": name or f"测试企业{n}", "district": district}
@@ -202,7 +202,7 @@ class Factory:
         return company
 
     def designation(self, company, kind: str, granted_on: dt.date, **fields):
-        from tracker.services.designations import grant_designation
+        from tracker.services.designations.grants import grant_designation
 
         return grant_designation(None, company, kind, granted_on=granted_on, **fields)
 

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from tracker.extensions import db
 from tracker.models import Company
 from tracker.models.user import ROLES
-from tracker.services import demo, plan
-from tracker.services import users as user_service
+from tracker.services.ops import demo_city as demo
+from tracker.services.indicators import targets as plan
+from tracker.services.accounts import users as user_service
 from tracker.services.errors import ServiceError
 
 

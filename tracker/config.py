@@ -84,7 +84,7 @@ def from_environment() -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "科技企业培育系统 <tracker@localhost>"),
         "MAIL_FOLDER": os.environ.get("MAIL_FOLDER", str(INSTANCE / "mail")),
-        # Outbox delivery (tracker/services/mailer.py): retries of temporary SMTP failures back off
+        # Outbox delivery (tracker/services/notifications/mailer.py): retries of temporary SMTP failures back off
         # exponentially with jitter, capped well below the broker's visibility timeout; a row left
         # "sending" by a killed worker is sent again after the lease.
         "MAIL_TIMEOUT_SECONDS": _int("MAIL_TIMEOUT_SECONDS", 30),
@@ -102,7 +102,7 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": app_env == "production",
         "REMEMBER_COOKIE_DURATION": dt.timedelta(days=_int("REMEMBER_COOKIE_DAYS", 14)),
-        # Login throttling (tracker/services/throttle.py): failures per account / per client IP
+        # Login throttling (tracker/services/accounts/throttle.py): failures per account / per client IP
         # within LOGIN_LOCKOUT_SECONDS; reaching either locks sign-in until the window ends.
         "LOGIN_FAILURES_PER_ACCOUNT": _int("LOGIN_FAILURES_PER_ACCOUNT", 5),
         "LOGIN_FAILURES_PER_IP": _int("LOGIN_FAILURES_PER_IP", 50),

@@ -2,7 +2,7 @@
 
 Tasks take ids and dates, never model objects. Delivery relies on the outbox, not on Celery:
 `task_acks_late` + `task_reject_on_worker_lost` bring a killed worker's task back, and the row's
-claim (tracker.services.mailer) makes running it twice harmless.
+claim (tracker.services.notifications.mailer) makes running it twice harmless.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import datetime as dt
 from celery import shared_task
 from sqlalchemy.exc import OperationalError
 
-from tracker.services import mailer, reminders, system
+from tracker.services.notifications import mailer, reminders
+from tracker.services.ops import heartbeat as system
 
 
 @shared_task(name="workers.tasks.heartbeat")

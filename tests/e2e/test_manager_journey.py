@@ -9,7 +9,7 @@ from tests.e2e.conftest import login, screenshot
 from tracker.clock import now, today
 from tracker.extensions import db
 from tracker.models import CultivationTrack, Designation, Visit
-from tracker.services import cultivation as svc
+from tracker.services.cultivation import tracks as svc
 
 pytestmark = pytest.mark.e2e
 

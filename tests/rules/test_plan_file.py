@@ -1,6 +1,6 @@
 from tracker.rules.districts import DISTRICT_CODES, parse_district
 from tracker.rules.indicators import DISTRICT_INDICATOR_CODES, INDICATOR_CODES, PLAN_YEARS
-from tracker.services.plan import read_plan_file, sum_mismatches
+from tracker.services.indicators.targets import read_plan_file, sum_mismatches
 
 
 def test_plan_file_has_every_target_of_the_two_tables():

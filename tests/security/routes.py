@@ -21,7 +21,7 @@ ADMIN_PASSWORD = "changzhou2027"
 
 def build_world() -> None:
     """Fill the database with a small deterministic demo city (users, companies, visits ...)."""
-    from tracker.services import demo
+    from tracker.services.ops import demo_city as demo
 
     demo.generate(companies=12, seed=7, reference=dt.date(2026, 6, 30))
     db.session.commit()

@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tests.conftest import TEST_DB
 from tracker.extensions import db
 from tracker.models import AuditEvent, Company
-from tracker.services import companies as company_service
+from tracker.services.companies import records as company_service
 from tracker.services.errors import Conflict
 
 

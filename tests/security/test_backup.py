@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 from tests.conftest import PG_SERVER_URL, TEST_DB, Factory, base_config
 from tracker import create_app
 from tracker.extensions import db
-from tracker.services.backup import table_counts
+from tracker.services.ops.backup import table_counts
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def fresh_database_url(tmp_path):
 
 
 def _populate(factory):
-    from tracker.services.companies import soft_delete_company
+    from tracker.services.companies.records import soft_delete_company
 
     admin = factory.user("admin")
     officer = factory.user("officer", "wujin")

@@ -79,7 +79,7 @@ def test_own_password_change_ends_every_session(app, web, factory):
 
 
 def test_deactivation_ends_sessions(app, web, factory):
-    from tracker.services.users import set_active
+    from tracker.services.accounts.users import set_active
 
     admin = factory.user("admin")
     user = factory.user("officer")

@@ -10,14 +10,14 @@ from tests.conftest import Factory
 from tests.security.routes import routes
 from tracker.clock import today
 from tracker.extensions import db
-from tracker.services import companies as company_service
-from tracker.services import overview
+from tracker.services.companies import records as company_service
+from tracker.services.companies import stage_counts as overview
 
 GONE = "已删除的溧阳企业"
 
 
 def _indicator_figures(as_of):
-    indicators = pytest.importorskip("tracker.services.indicators")
+    indicators = pytest.importorskip("tracker.services.indicators.rollup")
     if not hasattr(indicators, "roll_up"):
         pytest.skip("no indicator roll-up yet")
     return {f.indicator.code: f.actual for f in indicators.roll_up(as_of).figures}

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import Factory, base_config
 from tracker import create_app
-from tracker.services.throttle import PREFIX, get_throttle
+from tracker.services.accounts.throttle import PREFIX, get_throttle
 
 LOCK_TEXT = "登录失败次数过多"
 

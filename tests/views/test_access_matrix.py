@@ -91,7 +91,7 @@ def _registry_record(name: str, ctx) -> int:
 def _api_token(factory, ctx):
     """An API token owned by a liyang manager (only administrators may revoke it)."""
     if "api_token" not in ctx:
-        from tracker.services.indicator_api import issue_token
+        from tracker.services.indicators.tokens import issue_token
 
         ctx["api_token"], _ = issue_token(factory.user("admin"), factory.user("manager", "liyang").id, "溧阳对接")
     return ctx["api_token"].id

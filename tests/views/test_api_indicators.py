@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.models import ApiToken, AuditEvent
-from tracker.services import indicator_api, plan
-from tracker.services.indicators import roll_up
+from tracker.services.indicators import tokens as indicator_api, targets as plan
+from tracker.services.indicators.rollup import roll_up
 
 D = dt.date
 
@@ -101,7 +101,7 @@ def test_bad_token_is_401_even_with_a_session(client, factory, city):
 
 
 def test_token_of_a_deactivated_owner_stops_working(client, factory, city):
-    from tracker.services import users
+    from tracker.services.accounts import users
 
     admin = factory.user("admin")
     owner = factory.user("admin")

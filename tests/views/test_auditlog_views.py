@@ -2,8 +2,9 @@ import datetime as dt
 
 from tracker.extensions import db
 from tracker.models import AuditEvent, CultivationTrack
-from tracker.services import audit, cultivation
-from tracker.services.audit_log import action_name
+from tracker.services import audit
+from tracker.services.cultivation import tracks as cultivation
+from tracker.services.auditlog.events import action_name
 
 
 def test_manager_sees_own_district_events_and_filters(client, auth, factory):

@@ -22,7 +22,7 @@ def test_wrong_password_gives_a_message(client, auth, factory):
 
 
 def test_deactivated_user_cannot_log_in(client, auth, factory):
-    from tracker.services.users import set_active
+    from tracker.services.accounts.users import set_active
 
     admin = factory.user("admin")
     user = factory.user("officer")

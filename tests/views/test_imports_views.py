@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from tests.services.import_helpers import COMPANY_HEADER, code, company_rows, csv_file
+from tests.services.imports.import_helpers import COMPANY_HEADER, code, company_rows, csv_file
 from tracker.extensions import db
 from tracker.models import AuditEvent, Company
 

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from tracker.extensions import db
 from tracker.models import AuditEvent, Carrier, CarrierLevel, CultivationTrack, IndicatorTarget
 from tracker.rules.indicators import INDICATOR_CODES
-from tracker.services import plan
-from tracker.services.indicators import drill_down, roll_up
+from tracker.services.indicators import targets as plan
+from tracker.services.indicators.rollup import drill_down, roll_up
 
 D = dt.date
 TODAY = D(2026, 11, 24)

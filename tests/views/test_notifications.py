@@ -9,8 +9,8 @@ from tracker.extensions import db
 from tracker.models import Notification
 from tracker.models.notification import FAILED, PENDING
 from tracker.rules import reminders as rules
-from tracker.services import mailer, outbox
-from tracker.services import reminders as svc
+from tracker.services.notifications import mailer, outbox
+from tracker.services.notifications import reminders as svc
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from tracker.clock import now
 from tracker.extensions import db
 from tracker.models import Assignment, CultivationTrack, Designation, TrackTransition
-from tracker.services import cultivation as svc
+from tracker.services.cultivation import tracks as svc
 
 
 def _track(manager, company, kind="hnte", year=2026):

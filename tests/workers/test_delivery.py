@@ -18,7 +18,7 @@ from tracker.extensions import db
 from tracker.models import Notification, Visit
 from tracker.models.notification import FAILED, PENDING, SENDING, SENT
 from tracker.rules import reminders as rules
-from tracker.services import reminders as svc
+from tracker.services.notifications import reminders as svc
 
 pytestmark = pytest.mark.pg_only
 

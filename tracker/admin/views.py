@@ -11,11 +11,11 @@ from tracker.auth.loader import roles_required
 from tracker.extensions import db
 from tracker.models import User
 from tracker.services import audit
-from tracker.services import plan as plan_service
-from tracker.services import system
-from tracker.services import users as user_service
+from tracker.services.indicators import targets as plan_service
+from tracker.services.ops import heartbeat as system
+from tracker.services.accounts import users as user_service
 from tracker.services.errors import ServiceError
-from tracker.services.throttle import get_throttle
+from tracker.services.accounts.throttle import get_throttle
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

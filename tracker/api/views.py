@@ -11,8 +11,8 @@ from flask_login import current_user
 
 from tracker.clock import today
 from tracker.rules.indicators import BadDate, parse_as_of
-from tracker.services.indicator_api import authenticate_token
-from tracker.services.indicators import roll_up
+from tracker.services.indicators.tokens import authenticate_token
+from tracker.services.indicators.rollup import roll_up
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

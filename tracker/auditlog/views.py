@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from tracker.auditlog.forms import AuditFilterForm
 from tracker.extensions import db
 from tracker.models import Company
-from tracker.services.audit_log import AuditFilters, list_events, visible_actors
+from tracker.services.auditlog.events import AuditFilters, list_events, visible_actors
 from tracker.services.scoping import company_scope_clause
 
 bp = Blueprint("auditlog", __name__, url_prefix="/audit")

@@ -10,9 +10,9 @@ from tracker.auth.redirects import safe_next
 from tracker.clock import now
 from tracker.extensions import db
 from tracker.models.user import new_session_token
-from tracker.services import users as user_service
+from tracker.services.accounts import users as user_service
 from tracker.services.errors import ServiceError
-from tracker.services.throttle import client_ip, get_throttle
+from tracker.services.accounts.throttle import client_ip, get_throttle
 
 bp = Blueprint("auth", __name__)
 

@@ -1,7 +1,7 @@
 """Forms of the candidates page and the yearly figures editor: shape only.
 
 The figures' meaning (negative numbers, S&T staff above staff, the year's range ...) is checked
-by tracker.services.figures, which reports every field at once in Chinese; the figure fields are
+by tracker.services.companies.figures, which reports every field at once in Chinese; the figure fields are
 therefore plain text fields that hand the service exactly what was typed.
 """
 
@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from tracker.rules.districts import DISTRICTS, INDUSTRIES
 from tracker.rules.ladder import RUNGS
-from tracker.services.figures import FIELDS, field_label
+from tracker.services.companies.figures import FIELDS, field_label
 
 TARGET_CHOICES = [(r.code, r.name) for r in RUNGS]
 MAX_MISSING_LABELS = [("1", "符合条件或仅差一项"), ("0", "仅列出符合条件的企业")]
@@ -91,7 +91,7 @@ class FiguresForm(FlaskForm):
         self.version.data = str(row.version)
 
     def data_for_service(self) -> dict:
-        """The typed values by field name, for tracker.services.figures.save_year."""
+        """The typed values by field name, for tracker.services.companies.figures.save_year."""
         data = {name: getattr(self, name).data for name in self.FIGURE_FIELDS}
         data["notes"] = self.notes.data
         return data

@@ -1,7 +1,7 @@
 """精准挖掘: the candidates page per target rung, its export, the company profile section and
 the yearly figures editor (年度数据).
 
-Views stay thin: forms check shape, tracker.services.candidates / figures / cultivation do the work.
+Views stay thin: forms check shape, tracker.services.candidates.ranking / figures / cultivation do the work.
 Officers may edit the figures of the companies they serve but not use the candidates page, which
 ranks a whole district (the menu shows it to managers and admins only).
 """
@@ -24,13 +24,13 @@ from tracker.main.template_helpers import add_company_action, add_company_sectio
 from tracker.rules.districts import DISTRICT_NAMES
 from tracker.rules.eligibility import FAILED, MET, STATUS_NAMES, UNKNOWN
 from tracker.rules.ladder import RUNG_BY_CODE, STAGE_NAMES
-from tracker.services import candidates as candidate_service
-from tracker.services import cultivation as cultivation_service
+from tracker.services.candidates import ranking as candidate_service
+from tracker.services.cultivation import tracks as cultivation_service
 from tracker.services import exports
-from tracker.services import figures as figure_service
-from tracker.services.candidates import CandidateFilters
+from tracker.services.companies import figures as figure_service
+from tracker.services.candidates.ranking import CandidateFilters
 from tracker.services.errors import Conflict, Forbidden, ServiceError
-from tracker.services.figures import InvalidFigures
+from tracker.services.companies.figures import InvalidFigures
 from tracker.services.scoping import get_company_for
 
 bp = Blueprint("candidates", __name__, url_prefix="/candidates")

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from tracker.rules.districts import DISTRICTS, INDUSTRIES
 from tracker.rules.ladder import STAGE_NAMES
-from tracker.services.company_queries import SORTS, CompanyFilters
+from tracker.services.companies.queries import SORTS, CompanyFilters
 
 MAX_ID = 2**31 - 1  # the database's integer range: larger numbers are bad input, not a 500
 MAX_PAGE = 100_000

@@ -11,9 +11,9 @@ from tracker.companies.forms import LIST_ARGS, CompanyForm, DeleteForm, ListFilt
 from tracker.extensions import db
 from tracker.models import Company
 from tracker.pipeline.forms import AddTracksForm, AssignForm
-from tracker.services import companies as company_service
-from tracker.services.assignments import assignable_officers
-from tracker.services.company_queries import CompanyFilters, company_profile, export_companies, list_companies
+from tracker.services.companies import records as company_service
+from tracker.services.assignments.assign import assignable_officers
+from tracker.services.companies.queries import CompanyFilters, company_profile, export_companies, list_companies
 from tracker.services.errors import Forbidden, ServiceError
 from tracker.services.exports import CSV_MIMETYPE, XLSX_MIMETYPE
 from tracker.services.scoping import get_company_for

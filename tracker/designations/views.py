@@ -12,7 +12,7 @@ from tracker.designations.forms import GrantForm, RevokeForm
 from tracker.extensions import db
 from tracker.main.template_helpers import add_company_action, add_company_section
 from tracker.models import Designation
-from tracker.services import designations as designation_service
+from tracker.services.designations import grants as designation_service
 from tracker.services.errors import Forbidden, ServiceError
 from tracker.services.scoping import get_company_for
 

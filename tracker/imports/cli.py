@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from tracker.services import imports as import_service
+from tracker.services.imports import importer as import_service
 from tracker.services.errors import ServiceError
-from tracker.services.import_exports import export_kind
-from tracker.services.import_files import Limits
+from tracker.services.imports.export_files import export_kind
+from tracker.services.imports.files import Limits
 
 MAX_ISSUES_PRINTED = 200
 

@@ -8,7 +8,7 @@ from wtforms import HiddenField, RadioField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from tracker.rules.import_formats import KIND_NAMES
-from tracker.services.imports import MODE_NAMES
+from tracker.services.imports.importer import MODE_NAMES
 
 
 class UploadForm(FlaskForm):

@@ -11,11 +11,11 @@ from flask_login import current_user, login_required
 
 from tracker.imports.forms import CommitForm, UploadForm
 from tracker.rules import import_formats as fmt
-from tracker.services import imports as import_service
+from tracker.services.imports import importer as import_service
 from tracker.services.errors import Forbidden, ServiceError
 from tracker.services.exports import CSV_MIMETYPE
-from tracker.services.import_files import Limits
-from tracker.services.import_uploads import discard_upload, load_upload, save_upload
+from tracker.services.imports.files import Limits
+from tracker.services.imports.uploads import discard_upload, load_upload, save_upload
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 REPORT_ROWS_SHOWN = 500

@@ -10,7 +10,7 @@ from flask import Flask
 from tracker.clock import today
 from tracker.rules.districts import DISTRICT_SHORT_NAMES
 from tracker.rules.indicators import BadDate, parse_as_of
-from tracker.services.indicators import roll_up
+from tracker.services.indicators.rollup import roll_up
 
 
 def register(app: Flask) -> None:

@@ -22,12 +22,12 @@ from tracker.models import IndicatorTarget
 from tracker.rules.districts import DISTRICT_CODES, DISTRICT_NAMES
 from tracker.rules.indicators import INDICATOR_BY_CODE, INDICATORS, PLAN_YEARS, parse_as_of, year_end
 from tracker.rules.ladder import RUNG_BY_CODE
-from tracker.services import indicator_api
-from tracker.services import indicators as service
-from tracker.services import plan as plan_service
+from tracker.services.indicators import tokens as indicator_api
+from tracker.services.indicators import rollup as service
+from tracker.services.indicators import targets as plan_service
 from tracker.services.errors import ServiceError
 from tracker.services.exports import XLSX_MIMETYPE
-from tracker.services.indicator_export import indicator_workbook
+from tracker.services.indicators.workbook import indicator_workbook
 from tracker.services.pagination import page_count
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from tracker.services import overview
+from tracker.services.companies import stage_counts as overview
 
 bp = Blueprint("main", __name__)
 

@@ -6,7 +6,7 @@ import click
 from flask import Flask
 
 from tracker.extensions import db
-from tracker.services import backup as backup_service
+from tracker.services.ops import backup as backup_service
 from tracker.services.errors import ServiceError
 
 

@@ -8,8 +8,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from tracker.services import mailer
-from tracker.services import reminders as reminder_service
+from tracker.services.notifications import mailer
+from tracker.services.notifications import reminders as reminder_service
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SubmitField
 from wtforms.validators import InputRequired
 
-from tracker.services.reminders import NOTIFY_MODES
+from tracker.services.notifications.reminders import NOTIFY_MODES
 
 
 class PreferencesForm(FlaskForm):

@@ -9,8 +9,8 @@ from tracker.auth.loader import roles_required
 from tracker.models.notification import FAILED
 from tracker.notifications.forms import ConfirmForm, PreferencesForm
 from tracker.rules.reminders import KIND_NAMES
-from tracker.services import mailer
-from tracker.services import reminders as reminder_service
+from tracker.services.notifications import mailer
+from tracker.services.notifications import reminders as reminder_service
 from tracker.services.errors import ServiceError
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")

@@ -23,11 +23,11 @@ from tracker.models import Company
 from tracker.pipeline.forms import AddTracksForm, AssignForm, BoardFilterForm, MoveForm, ReopenForm
 from tracker.rules import cultivation as rules
 from tracker.rules.ladder import RUNG_BY_CODE
-from tracker.services import cultivation, pipeline_queries
-from tracker.services.assignments import BULK_LIMIT, assign_companies, assignable_officers
-from tracker.services.company_queries import selected_company_ids
+from tracker.services.cultivation import tracks as cultivation, board as pipeline_queries
+from tracker.services.assignments.assign import BULK_LIMIT, assign_companies, assignable_officers
+from tracker.services.companies.queries import selected_company_ids
 from tracker.services.errors import Forbidden, ServiceError
-from tracker.services.workload import officer_workload
+from tracker.services.assignments.workload import officer_workload
 
 bp = Blueprint("pipeline", __name__, url_prefix="/pipeline")
 

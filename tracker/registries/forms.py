@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from tracker.models.registry import CARRIER_KINDS, LEVELS, TALENT_KINDS
 from tracker.rules.districts import DISTRICTS
-from tracker.services.registries import PLATFORM_LEVELS
+from tracker.services.registries.records import PLATFORM_LEVELS
 
 
 def district_choices(user, blank: str | None = None) -> list[tuple[str, str]]:

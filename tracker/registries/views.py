@@ -15,7 +15,7 @@ from tracker.registries.forms import (
     RegistryFilterForm, TalentForm, district_choices,
 )
 from tracker.rules.districts import DISTRICT_NAMES
-from tracker.services import registries as service
+from tracker.services.registries import records as service
 from tracker.services.errors import Forbidden, NotFound, ServiceError
 
 bp = Blueprint("registries", __name__, url_prefix="/registries")

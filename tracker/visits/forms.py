@@ -1,7 +1,7 @@
 """Visit and follow-up forms: shape only (required, format, range), every message in Chinese.
 
 Meaning (dates in order, the owner can see the company, deadlines in working days) is checked by
-tracker.services.visits and tracker.services.follow_ups.
+tracker.services.visits.records and tracker.services.visits.follow_ups.
 """
 
 from __future__ import annotations

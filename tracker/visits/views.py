@@ -12,8 +12,8 @@ from tracker.main.template_helpers import add_company_action, add_company_sectio
 from tracker.models.visit import FOLLOW_UP_CATEGORIES, SATISFACTION, VISIT_KINDS
 from tracker.rules import follow_ups as fu_rules
 from tracker.rules.workdays import add_workdays
-from tracker.services import follow_ups as fu_service
-from tracker.services import visits as visit_service
+from tracker.services.visits import follow_ups as fu_service
+from tracker.services.visits import records as visit_service
 from tracker.services.errors import Conflict, Forbidden, ServiceError
 from tracker.services.scoping import get_company_for
 from tracker.visits.forms import (

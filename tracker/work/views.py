@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from tracker.clock import today
 from tracker.rules import cadence
 from tracker.rules import follow_ups as fu_rules
-from tracker.services.my_work import my_work as build_my_work
+from tracker.services.visits.my_work import my_work as build_my_work
 
 bp = Blueprint("work", __name__, url_prefix="/work")
 

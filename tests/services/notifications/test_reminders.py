@@ -1,0 +1,316 @@
+"""The reminder sweep: idempotent outbox rows, recipients, preferences, digests, catch-up, publishing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from tracker.extensions import db
+from tracker.models import CultivationTrack, FollowUp, Notification, Visit
+from tracker.models.notification import PENDING, SKIPPED, ReminderRun
+from tracker.rules import reminders as rules
+from tracker.services.notifications import mailer, outbox
+from tracker.services.notifications import reminders as svc
+
+D = dt.date
+TODAY = D(2026, 6, 3)  # a Wednesday
+
+
+def visit(company, officer, on, planned=None):
+    db.session.add(Visit(company_id=company.id, officer_id=officer.id, visited_on=on, summary="走访", next_planned_on=planned))
+    db.session.commit()
+
+
+def rows(**where):
+    query = select(Notification)
+    for key, value in where.items():
+        query = query.where(getattr(Notification, key) == value)
+    return db.session.scalars(query.order_by(Notification.id)).all()
+
+
+def count(**where) -> int:
+    return len(rows(**where))
+
+
+@pytest.fixture(autouse=True)
+def _own_mail_folder(app, tmp_path):
+    app.config["MAIL_FOLDER"] = str(tmp_path / "mail")
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Record what the after-commit hook publishes instead of talking to a broker."""
+    calls: list[list[int]] = []
+    monkeypatch.setattr(outbox, "publish", lambda ids: calls.append(list(ids)) or True)
+    return calls
+
+
+@pytest.fixture
+def city(app, factory):
+    """An officer with a company due today (prospect, 365 days), one overdue long enough to escalate."""
+    manager = factory.user("manager", "wujin")
+    officer = factory.user("officer", "wujin")
+    due = factory.company(officer=officer, name="到期企业")
+    visit(due, officer, TODAY - dt.timedelta(days=365))
+    escalated = factory.company(officer=officer, name="久未走访企业")
+    visit(escalated, officer, TODAY - dt.timedelta(days=365 + 50))
+    return {"manager": manager, "officer": officer, "due": due, "escalated": escalated}
+
+
+def test_sweep_twice_adds_one_row_per_key_and_one_email(app, city, published):
+    first = svc.sweep(TODAY)
+    keys = {(n.recipient_id, n.kind, n.subject_key, n.period) for n in rows()}
+    assert first.created == len(keys) == 3
+    assert svc.sweep(TODAY).created == 0
+    assert count() == first.created
+    assert mailer.drain() == {"sent": first.created}
+    assert mailer.drain() == {}
+    files = mailer.list_mail_files()
+    assert len(files) == first.created
+    assert svc.sweep(TODAY).created == 0 and mailer.drain() == {}
+    assert published and all(set(batch) <= {n.id for n in rows()} for batch in published)
+
+
+def test_sweep_keys_are_exact(app, city, published):
+    svc.sweep(TODAY)
+    got = {(n.recipient_id, n.kind, n.subject_key, n.period, n.urgent) for n in rows()}
+    assert got == {
+        (city["officer"].id, rules.VISIT_DUE, f"company:{city['due'].id}", "2026-06-03", False),
+        (city["officer"].id, rules.VISIT_OVERDUE, f"company:{city['escalated'].id}", "2026-04-14", False),
+        (city["manager"].id, rules.VISIT_ESCALATED, f"company:{city['escalated'].id}", "2026-04-14", True),
+    }
+    link = rows(kind=rules.VISIT_DUE)[0].link
+    assert link == f"/companies/{city['due'].id}"
+
+
+def test_two_concurrent_sweeps_add_each_key_once(app, city, published):
+    db.session.commit()
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def run():
+        try:
+            with app.app_context():
+                barrier.wait(5)
+                svc.sweep(TODAY)
+                db.session.remove()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors
+    db.session.expire_all()
+    assert count() == 3
+    assert mailer.drain() == {"sent": 3}
+    assert len(mailer.list_mail_files()) == 3
+
+
+def test_a_logged_visit_stops_the_reminder_and_a_reschedule_makes_a_new_one(app, city, published):
+    svc.sweep(TODAY)
+    visit(city["due"], city["officer"], TODAY, planned=TODAY + dt.timedelta(days=10))
+    assert svc.sweep(TODAY).created == 0
+    later = TODAY + dt.timedelta(days=10)
+    svc.sweep(later)
+    due_rows = rows(kind=rules.VISIT_DUE, subject_key=f"company:{city['due'].id}")
+    assert [n.period for n in due_rows] == ["2026-06-03", "2026-06-13"]
+
+
+def test_soft_deleted_companies_never_remind(app, factory, city, published):
+    from tracker.services.companies.records import soft_delete_company
+
+    soft_delete_company(factory.user("admin"), city["escalated"])
+    svc.sweep(TODAY)
+    assert {n.company_id for n in rows()} == {city["due"].id}
+
+
+def test_unassigned_company_and_inactive_officer_fall_back_to_managers(app, factory, published):
+    from tracker.services.accounts.users import set_active
+
+    manager = factory.user("manager", "liyang")
+    officer = factory.user("officer", "liyang")
+    orphan = factory.company("liyang", name="未分配")
+    mine = factory.company("liyang", officer=officer, name="专员已停用")
+    for company in (orphan, mine):
+        visit(company, manager, TODAY - dt.timedelta(days=365))
+    set_active(factory.user("admin"), officer, False)
+    svc.sweep(TODAY)
+    assert {(n.recipient_id, n.company_id) for n in rows(kind=rules.VISIT_DUE)} == {(manager.id, orphan.id), (manager.id, mine.id)}
+
+
+def test_digest_mode_keeps_non_urgent_reminders_in_the_app(app, city, published):
+    city["officer"].notify_mode = "digest"
+    db.session.commit()
+    svc.sweep(TODAY)
+    officer_rows = rows(recipient_id=city["officer"].id)
+    assert {(n.kind, n.email_wanted, n.status) for n in officer_rows} == {
+        (rules.VISIT_DUE, False, SKIPPED), (rules.VISIT_OVERDUE, False, SKIPPED),
+    }
+    [escalation] = rows(kind=rules.VISIT_ESCALATED)
+    assert escalation.email_wanted and escalation.status == PENDING
+    assert mailer.drain() == {"sent": 1}
+    # The held reminders go into the officer's weekly digest instead.
+    assert svc.weekly_digests(TODAY) == 1
+    [digest] = rows(kind=rules.DIGEST_WEEKLY)
+    assert digest.period == "2026-W23" and digest.payload["held"]["total"] == 2
+    assert digest.payload["visits"]["total"] == 2
+
+
+def test_digest_opt_out_and_empty_digests_are_not_created(app, factory, city, published):
+    idle = factory.user("officer", "wujin")  # nothing to do: no digest
+    city["officer"].digest_opt_out = True
+    db.session.commit()
+    assert svc.weekly_digests(TODAY) == 0
+    assert count(kind=rules.DIGEST_WEEKLY) == 0
+    city["officer"].digest_opt_out = False
+    db.session.commit()
+    # The week's run is recorded, so run_daily's catch-up will not repeat it ...
+    assert svc.run_daily(TODAY).digests is None and count(kind=rules.DIGEST_WEEKLY) == 0
+    # ... while the weekly task itself (or the CLI) is idempotent per key.
+    assert svc.weekly_digests(TODAY) == 1
+    assert svc.weekly_digests(TODAY) == 0
+    assert {n.recipient_id for n in rows(kind=rules.DIGEST_WEEKLY)} == {city["officer"].id}
+    assert idle.id not in {n.recipient_id for n in rows()}
+
+
+def test_run_daily_catches_up_a_missed_digest_and_report_once(app, city, published):
+    tuesday_morning = dt.datetime(2026, 6, 2, 7, 30)
+    result = svc.run_daily(D(2026, 6, 1), now_local=dt.datetime(2026, 6, 1, 7, 30))  # Monday 07:30: too early
+    assert result.digests is None and result.reports is None
+    result = svc.run_daily(D(2026, 6, 2), now_local=tuesday_morning)  # beat missed Monday 08:00 and the 1st
+    assert result.digests == 1 and result.reports == 1
+    again = svc.run_daily(D(2026, 6, 3))
+    assert again.digests is None and again.reports is None
+    assert count(kind=rules.DIGEST_WEEKLY) == 1 and count(kind=rules.REPORT_MONTHLY) == 1
+    runs = {(r.job, r.period) for r in db.session.scalars(select(ReminderRun))}
+    assert {("digest_weekly", "2026-W23"), ("report_monthly", "2026-06"), ("daily", "2026-06-03")} <= runs
+    assert svc.last_successful_sweep() == D(2026, 6, 3)
+    gap = svc.run_daily(D(2026, 6, 9))
+    assert any("2026-06-03" in note for note in gap.notes)
+
+
+def test_monthly_report_lists_overdue_work_by_officer(app, city, published):
+    assert svc.monthly_reports(D(2026, 6, 1)) == 1
+    [report] = rows(kind=rules.REPORT_MONTHLY)
+    assert report.recipient_id == city["manager"].id and report.period == "2026-06"
+    assert report.payload["as_of"] == "2026-05-31"
+    assert report.payload["officers"] == [{"name": city["officer"].name, "visits": 1, "follow_ups": 0}]
+    assert report.payload["indicators"] is None or len(report.payload["indicators"]) == 12
+    assert svc.monthly_reports(D(2026, 6, 1)) == 0
+
+
+def test_follow_up_certificate_and_stale_track_reminders(app, factory, published):
+    from tracker.clock import TZ
+
+    manager = factory.user("manager", "wujin")
+    officer = factory.user("officer", "wujin")
+    company = factory.company(officer=officer, name="高企甲")
+    visit(company, officer, TODAY)
+    cert = factory.designation(company, "hnte", D(2023, 9, 1))  # valid until 2026-08-31: 89 days left
+    db.session.add(FollowUp(company_id=company.id, description="用地需求", owner_id=officer.id,
+                            due_on=TODAY - dt.timedelta(days=8), status="open"))
+    db.session.add(CultivationTrack(company_id=company.id, target_kind="gazelle", year=2026, status="key",
+                                    status_since=dt.datetime(2026, 3, 1, tzinfo=TZ), owner_id=officer.id))
+    db.session.commit()
+    svc.sweep(TODAY)
+    kinds = {(n.recipient_id, n.kind, n.period) for n in rows()}
+    assert (officer.id, rules.HNTE_EXPIRING, "2026-08-31/90d") in kinds
+    assert (officer.id, rules.FOLLOW_UP_OVERDUE, "2026-05-26") in kinds
+    assert (manager.id, rules.FOLLOW_UP_ESCALATED, "2026-05-26") in kinds
+    assert (officer.id, rules.TRACK_STALE, "2026-W23") in kinds
+    assert cert.valid_until == D(2026, 8, 31)
+
+
+def test_an_open_reapplication_track_silences_the_certificate(app, factory, published):
+    officer = factory.user("officer", "wujin")
+    company = factory.company(officer=officer)
+    visit(company, officer, TODAY)
+    factory.designation(company, "hnte", D(2023, 9, 1))
+    db.session.add(CultivationTrack(company_id=company.id, target_kind="hnte", year=2026, status="pool", owner_id=officer.id))
+    db.session.commit()
+    svc.sweep(TODAY)
+    assert count(kind=rules.HNTE_EXPIRING) == 0
+
+
+def test_campaigns_in_their_windows(app, factory, published):
+    officer = factory.user("officer", "wujin")
+    company = factory.company(officer=officer, name="科小甲")
+    visit(company, officer, D(2026, 5, 1))
+    factory.designation(company, "tech_sme", D(2025, 4, 1))
+    hnte = factory.company(officer=officer, name="高企乙")
+    visit(hnte, officer, D(2026, 5, 1))
+    factory.designation(hnte, "hnte", D(2025, 1, 1))
+    svc.sweep(D(2026, 5, 2))
+    [report] = rows(kind=rules.HNTE_ANNUAL_REPORT)
+    assert report.payload["companies"] == [{"company_id": hnte.id, "name": "高企乙"}]
+    svc.sweep(D(2026, 8, 3))
+    [sme] = rows(kind=rules.TECH_SME_RENEWAL)
+    assert sme.payload["total"] == 1 and sme.period == "2026-08-01"
+
+
+def test_many_new_reminders_for_one_person_are_emailed_as_one_summary(app, factory, published):
+    app.config["REMINDER_BATCH_THRESHOLD"] = 3
+    officer = factory.user("officer", "wujin")
+    for n in range(4):
+        company = factory.company(officer=officer)
+        visit(company, officer, TODAY - dt.timedelta(days=365))
+    svc.sweep(TODAY)
+    [summary] = rows(kind=rules.REMINDER_BATCH)
+    assert summary.payload["total"] == 4 and summary.email_wanted
+    assert {n.email_wanted for n in rows(kind=rules.VISIT_DUE)} == {False}
+    assert mailer.drain() == {"sent": 1}
+    assert svc.sweep(TODAY).created == 0
+
+
+def test_rows_are_published_only_after_commit(app, city, published):
+    ids = svc.notify([city["officer"].id], rules.TEST_EMAIL, "t", "1", "测试")
+    assert published == []  # not before the commit
+    db.session.rollback()
+    assert published == [] and count() == 0  # a rollback publishes nothing
+    ids = svc.notify([city["officer"].id], rules.TEST_EMAIL, "t", "2", "测试")
+    db.session.commit()
+    assert published == [ids]
+
+
+def test_broker_down_never_fails_or_slows_the_caller(app, city):
+    celery = app.extensions["celery"]
+    celery.conf.broker_url = "redis://127.0.0.1:9/0"  # nothing listens on port 9
+    started = time.monotonic()
+    ids = svc.notify([city["officer"].id], rules.TEST_EMAIL, "t", "3", "测试")
+    db.session.commit()
+    assert time.monotonic() - started < 2
+    assert rows(id=ids[0])[0].status == PENDING  # waits for send_pending
+    assert mailer.drain() == {"sent": 1}
+
+
+def test_preferences_are_validated_and_audited(app, city):
+    from tracker.models import AuditEvent
+    from tracker.services.errors import ServiceError
+
+    with pytest.raises(ServiceError):
+        svc.update_preferences(city["officer"], notify_mode="weekly", digest_opt_out=False)
+    db.session.rollback()
+    svc.update_preferences(city["officer"], notify_mode="digest", digest_opt_out=True)
+    assert city["officer"].notify_mode == "digest" and city["officer"].digest_opt_out is True
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "user.notify_preferences")) == 1
+
+
+def test_cli_sweep_and_send_use_the_same_code_path(app, runner, city, published):
+    result = runner.invoke(args=["reminders", "sweep", "--today", "2026-06-03"])
+    assert result.exit_code == 0, result.output
+    assert "新增 3 条" in result.output and "每周摘要：新增 1 份" in result.output and "月报：新增 1 份" in result.output
+    again = runner.invoke(args=["reminders", "sweep", "--today", "2026-06-03"])
+    assert "新增 0 条" in again.output and "每周摘要" not in again.output
+    sent = runner.invoke(args=["reminders", "send"])
+    assert sent.exit_code == 0 and "已发送 5" in sent.output
+    assert len(mailer.list_mail_files()) == 5
+    assert "没有待发送的邮件" in runner.invoke(args=["reminders", "send"]).output
+    bad = runner.invoke(args=["reminders", "sweep", "--today", "2026-13-40"])
+    assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output

@@ -1,0 +1,543 @@
+"""Finding the next rung's candidates (精准挖掘) and a company's profile (科创属性画像).
+
+The eligibility rules (tracker.rules.eligibility) judge one company's `CompanyFacts`. This module
+builds those facts from the database for many companies at once and ranks them:
+
+1. SQL narrows the companies: scoped to the user, filtered by district / industry / officer, not
+   holding the target rung on the evaluation date, and with the figures every listed company must
+   have (see `_necessary_clauses`), walked in id order in batches (keyset, no OFFSET);
+2. each batch's figures and "holds a valid HNTE" come in one query each, so the page costs
+   three queries per batch of companies, never one per company;
+3. the checks run in Python and only the ranking key is kept, so memory stays small for 100,000
+   companies; the rows of the page shown (or of an export) are evaluated again in full.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterable, Iterator, Sequence
+
+from flask import current_app
+from sqlalchemy import exists, func, or_, select
+
+from tracker.clock import today
+from tracker.extensions import db
+from tracker.models import (
+    Assignment, AuditEvent, Company, CompanyYearFigures, CultivationTrack, Designation, User,
+)
+from tracker.rules import eligibility, ladder
+from tracker.rules.eligibility import CompanyFacts, EligibilityResult, YearFigures
+from tracker.rules.eligibility_thresholds import thresholds_for
+from tracker.services.companies.queries import officers_by_company
+from tracker.services.errors import Forbidden, ServiceError
+from tracker.services.companies.figures import FIELD_NAMES
+from tracker.services.scoping import company_scope_clause
+from tracker.services.pagination import page_count
+from tracker.services.stages import in_force_clause, stage_rank_subquery
+
+TARGETS: tuple[str, ...] = eligibility.RUNG_CODES
+BATCH_SIZE = 5000
+# How far a listed company may be from the rung: 0 = passes, 1 = passes or misses one condition.
+MAX_MISSING_CHOICES = (0, 1)
+_FIGURE_FIELDS = tuple(CompanyYearFigures.FIELDS)
+
+
+# --------------------------------------------------------------------------- facts from rows
+
+
+def evaluation_date(year: int, on: dt.date | None = None) -> dt.date:
+    """The day "holds the rung" is judged on for evaluation year `year`.
+
+    Today for the current year; 31 Dec for a past year (what the company held by its end); 1 Jan
+    for a future year (certificates that lapse before then do not count).
+    """
+    current = on or today()
+    if year == current.year:
+        return current
+    if year < current.year:
+        return dt.date(year, 12, 31)
+    return dt.date(year, 1, 1)
+
+
+def year_figures(row) -> YearFigures:
+    """A rules YearFigures from a CompanyYearFigures row (or any object with the same fields)."""
+    return YearFigures(year=row.year, **{name: getattr(row, name) for name in _FIGURE_FIELDS})
+
+
+def facts_from_rows(founded_on: dt.date | None, rows: Iterable, holds_valid_hnte: bool) -> CompanyFacts:
+    """The rules' CompanyFacts from a founding date, figure rows (or YearFigures) and the HNTE flag."""
+    return CompanyFacts(
+        founded_on=founded_on,
+        figures={
+            row.year: row if isinstance(row, YearFigures) else year_figures(row) for row in rows
+        },
+        holds_valid_hnte=bool(holds_valid_hnte),
+    )
+
+
+def _holders(kind: str, on: dt.date):
+    """Uncorrelated: ids of companies holding `kind` on `on`.
+
+    Used as `Company.id IN (...)` rather than a correlated EXISTS: the set is built once per
+    query, and SQLite's planner (no statistics) would otherwise scan the designations of that
+    kind once per company through the (kind, valid_from) index.
+    """
+    return select(Designation.company_id).where(Designation.kind == kind, in_force_clause(on))
+
+
+def _hnte_in_force(on: dt.date):
+    return Company.id.in_(_holders("hnte", on))
+
+
+def _first_year_needed(target: str | None, year: int) -> int | None:
+    """The earliest figures year a rung's check reads (None: every year, for investment history).
+
+    Reading only those years keeps the rows per company low (one for tech SME instead of five).
+    """
+    t = thresholds_for(year)
+    if target == "tech_sme":
+        return year - 1
+    if target == "hnte":
+        return year - t.hnte.rd_window_years
+    if target == "gazelle":
+        return year - t.gazelle.base_year_offset
+    return None
+
+
+def _figures_by_company(company_ids: Sequence[int], first_year: int | None, last_year: int) -> dict[int, list[YearFigures]]:
+    """YearFigures of many companies in one query, grouped by company.
+
+    Plain column rows turned straight into YearFigures: no ORM identity map to fill and no
+    attribute lookups per value, which matters at 100,000 companies.
+    """
+    columns = [CompanyYearFigures.company_id, CompanyYearFigures.year] + [
+        getattr(CompanyYearFigures, name) for name in _FIGURE_FIELDS
+    ]
+    query = select(*columns).where(
+        CompanyYearFigures.company_id.in_(company_ids), CompanyYearFigures.year <= last_year
+    )
+    if first_year is not None:
+        query = query.where(CompanyYearFigures.year >= first_year)
+    result: dict[int, list[YearFigures]] = {}
+    names = _FIGURE_FIELDS
+    for row in db.session.execute(query).tuples():
+        result.setdefault(row[0], []).append(YearFigures(row[1], **dict(zip(names, row[2:]))))
+    return result
+
+
+def load_facts(
+    company_ids: Sequence[int], year: int, *, on: dt.date | None = None, target: str | None = None
+) -> dict[int, CompanyFacts]:
+    """CompanyFacts for many companies in two queries per chunk of ids (no query per company).
+
+    `year` is the evaluation year: figures up to Y − 1 are read (from the years `target` needs),
+    and "holds a valid HNTE" is judged on `evaluation_date(year, on)`. Callers pass ids they
+    already scoped.
+    """
+    day = evaluation_date(year, on)
+    facts: dict[int, CompanyFacts] = {}
+    ids = list(dict.fromkeys(company_ids))
+    for start in range(0, len(ids), BATCH_SIZE):
+        chunk = ids[start:start + BATCH_SIZE]
+        heads = db.session.execute(
+            select(Company.id, Company.founded_on, _hnte_in_force(day).label("hnte"))
+            .where(Company.id.in_(chunk))
+        ).all()
+        figures = _figures_by_company(chunk, _first_year_needed(target, year), year - 1)
+        for company_id, founded_on, hnte in heads:
+            facts[company_id] = facts_from_rows(founded_on, figures.get(company_id, ()), hnte)
+    return facts
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+@dataclass(frozen=True)
+class CandidateFilters:
+    """What the candidates page is asked for. Money is in 万元; the year is the evaluation year."""
+
+    target: str
+    year: int
+    district: str | None = None
+    industry: str | None = None
+    officer_id: int | None = None
+    max_missing: int = 1
+
+
+@dataclass(frozen=True)
+class RankKey:
+    """Where one company ranks: fewer failed, then fewer unknown, then (tech SME) higher score."""
+
+    failed: int
+    unknown: int
+    score: Decimal
+    name: str
+    company_id: int
+
+    def sort_key(self) -> tuple:
+        """Closest first; name and id make the order stable between page loads."""
+        return (self.failed, self.unknown, -self.score, self.name, self.company_id)
+
+
+@dataclass
+class Candidate:
+    """One listed company with its pre-check and what the page shows beside it."""
+
+    company: Any  # a row with id, name, uscc, district, industry
+    result: EligibilityResult
+    stage: str
+    officers: list[str] = field(default_factory=list)
+    track_status: str | None = None  # its status on the target's cultivation list, if there
+
+    @property
+    def verdict(self) -> str:
+        """符合 / 差一项 / 待补数据 … in Chinese, for the list and the export."""
+        if self.result.eligible:
+            return "符合条件"
+        failed, unknown = len(self.result.failed), len(self.result.unknown)
+        if failed and unknown:
+            return f"差 {failed} 项，{unknown} 项数据不足"
+        if failed:
+            return f"差 {failed} 项"
+        return f"{unknown} 项数据不足"
+
+
+@dataclass
+class CandidatePage:
+    """One page of the ranked candidates and the total count."""
+
+    rows: list[Candidate]
+    total: int
+    eligible: int
+    page: int
+    per_page: int
+    on: dt.date
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least one)."""
+        return page_count(self.total, self.per_page)
+
+
+def check_filters(user: User, filters: CandidateFilters) -> None:
+    """Refuse what the page cannot answer: officers, unknown rungs, wild years, other districts."""
+    if not (user.is_admin or user.is_manager):
+        raise Forbidden("精准挖掘仅对辖区管理员和市级管理员开放")
+    if filters.target not in TARGETS:
+        raise ServiceError("请选择目标梯次", field="target")
+    if filters.max_missing not in MAX_MISSING_CHOICES:
+        raise ServiceError("请选择列出范围", field="max_missing")
+    current = today().year
+    if not 2016 <= filters.year <= current + 1:
+        raise ServiceError(f"评价年度须在 2016–{current + 1} 年之间", field="year")
+
+
+def _necessary_clauses(filters: CandidateFilters) -> list:
+    """SQL conditions every company within `max_missing` (≤ 1) of the rung necessarily meets.
+
+    They only cut companies the rules would leave out anyway (tests/services check that against
+    an unfiltered evaluation):
+    - a figures row for Y − 1: without it every rung has at least two conditions unknown
+      (tech SME: the three size caps; HNTE: S&T staff, high-tech revenue, IP, score; gazelle:
+      the R&D ratio and every growth route; unicorns: the valuation and the listing status);
+    - (potential) unicorn: a positive financing or valuation in some year up to Y − 1, since
+      without one both "invested" and "valuation" are not met.
+    """
+    latest = filters.year - 1
+    clauses = [
+        exists().where(CompanyYearFigures.company_id == Company.id, CompanyYearFigures.year == latest)
+    ]
+    if filters.target in ("potential_unicorn", "unicorn"):
+        clauses.append(exists().where(
+            CompanyYearFigures.company_id == Company.id,
+            CompanyYearFigures.year <= latest,
+            or_(CompanyYearFigures.financing_amount > 0, CompanyYearFigures.valuation > 0),
+        ))
+    return clauses
+
+
+def candidate_query(user: User, filters: CandidateFilters, on: dt.date, *, prefilter: bool = True):
+    """SELECT id, name, founded_on, holds-HNTE of companies that may be candidates (scoped)."""
+    day = evaluation_date(filters.year, on)
+    query = select(
+        Company.id, Company.name, Company.founded_on, _hnte_in_force(day).label("hnte")
+    ).where(company_scope_clause(user), Company.id.not_in(_holders(filters.target, day)))
+    if filters.district:
+        query = query.where(Company.district == filters.district)
+    if filters.industry:
+        query = query.where(Company.industry == filters.industry)
+    if filters.officer_id:
+        query = query.where(exists().where(
+            Assignment.company_id == Company.id, Assignment.officer_id == filters.officer_id,
+            Assignment.assigned_until.is_(None),
+        ))
+    if prefilter:
+        query = query.where(*_necessary_clauses(filters))
+    return query
+
+
+def _evaluate(filters: CandidateFilters, facts: CompanyFacts) -> EligibilityResult:
+    return eligibility.check(filters.target, facts, filters.year)
+
+
+def rank(user: User, filters: CandidateFilters, *, on: dt.date | None = None, prefilter: bool = True) -> list[RankKey]:
+    """Every candidate's rank key, closest first (scoped; three queries per batch of companies)."""
+    check_filters(user, filters)
+    current = on or today()
+    base = candidate_query(user, filters, current, prefilter=prefilter)
+    first_year = _first_year_needed(filters.target, filters.year)
+    keys: list[RankKey] = []
+    last_id = 0
+    while True:
+        heads = db.session.execute(
+            base.where(Company.id > last_id).order_by(Company.id).limit(BATCH_SIZE)
+        ).all()
+        if not heads:
+            break
+        last_id = heads[-1].id
+        figures = _figures_by_company([h.id for h in heads], first_year, filters.year - 1)
+        for head in heads:
+            facts = facts_from_rows(head.founded_on, figures.get(head.id, ()), head.hnte)
+            result = _evaluate(filters, facts)
+            if result.missing_count > filters.max_missing:
+                continue
+            keys.append(RankKey(
+                failed=len(result.failed), unknown=len(result.unknown),
+                score=result.score if result.score is not None else Decimal(0),
+                name=head.name, company_id=head.id,
+            ))
+        if len(heads) < BATCH_SIZE:
+            break
+    keys.sort(key=RankKey.sort_key)
+    return keys
+
+
+# --------------------------------------------------------------------------- ranking cache
+#
+# Ranking a whole city (100,000 companies) takes seconds, and a manager pages through the result
+# and exports it. The ranking is therefore kept for a few minutes per process, keyed by the user,
+# the filters, the day and a stamp of the data it was computed from: any audited change, any
+# figures edit, new designation, assignment or company edit changes the stamp, so a stale list
+# is never served after a change the app made. CANDIDATES_CACHE_SECONDS = 0 turns it off (the
+# default under TESTING, where ids restart between tests).
+
+_CACHE: "OrderedDict[tuple, tuple[float, list[RankKey]]]" = OrderedDict()
+_CACHE_ENTRIES = 8
+
+
+def _data_stamp() -> tuple:
+    """One cheap query whose answer changes whenever the inputs of a ranking change."""
+    return tuple(db.session.execute(select(
+        select(func.max(AuditEvent.id)).scalar_subquery(),
+        select(func.max(CompanyYearFigures.updated_at)).scalar_subquery(),
+        select(func.count(CompanyYearFigures.id)).scalar_subquery(),
+        select(func.max(Designation.id)).scalar_subquery(),
+        select(func.max(Assignment.id)).scalar_subquery(),
+        select(func.max(Company.updated_at)).scalar_subquery(),
+    )).one())
+
+
+def _cache_seconds() -> float:
+    config = current_app.config
+    return float(config.get("CANDIDATES_CACHE_SECONDS", 0 if config.get("TESTING") else 600))
+
+
+def clear_cache() -> None:
+    """Forget every kept ranking (tests, or after a bulk change made outside the app)."""
+    _CACHE.clear()
+
+
+def ranked(user: User, filters: CandidateFilters, *, on: dt.date | None = None) -> list[RankKey]:
+    """`rank`, kept for CANDIDATES_CACHE_SECONDS while the data stays the same."""
+    current = on or today()
+    seconds = _cache_seconds()
+    if seconds <= 0:
+        return rank(user, filters, on=current)
+    check_filters(user, filters)
+    key = (user.id, user.role, user.district, filters, current, _data_stamp())
+    hit = _CACHE.get(key)
+    if hit is not None and time.monotonic() - hit[0] < seconds:
+        _CACHE.move_to_end(key)
+        return hit[1]
+    keys = rank(user, filters, on=current)
+    _CACHE[key] = (time.monotonic(), keys)
+    while len(_CACHE) > _CACHE_ENTRIES:
+        _CACHE.popitem(last=False)
+    return keys
+
+
+def _candidates_for(
+    ids: Sequence[int], filters: CandidateFilters, on: dt.date, list_year: int | None
+) -> list[Candidate]:
+    """Full rows (company, result, stage, officers, list status) for ids, in the order given."""
+    if not ids:
+        return []
+    day = evaluation_date(filters.year, on)
+    # Plain rows, not ORM objects: an export of every candidate then keeps no identity map.
+    companies = {
+        row.id: (row, int(row.stage_rank or 0)) for row in db.session.execute(
+            select(
+                Company.id, Company.name, Company.uscc, Company.district, Company.industry,
+                stage_rank_subquery(day).label("stage_rank"),
+            ).where(Company.id.in_(ids))
+        )
+    }
+    facts = load_facts(ids, filters.year, on=on, target=filters.target)
+    officers = officers_by_company(list(ids))
+    statuses = dict(db.session.execute(
+        select(CultivationTrack.company_id, CultivationTrack.status).where(
+            CultivationTrack.company_id.in_(ids), CultivationTrack.target_kind == filters.target,
+            CultivationTrack.year == (list_year or filters.year),
+        )
+    ).all())
+    rows = []
+    for company_id in ids:
+        if company_id not in companies:
+            continue
+        company, stage_rank = companies[company_id]
+        rows.append(Candidate(
+            company=company, result=_evaluate(filters, facts[company_id]),
+            stage=ladder.RANK_STAGE[stage_rank], officers=officers.get(company_id, []),
+            track_status=statuses.get(company_id),
+        ))
+    return rows
+
+
+def candidate_page(
+    user: User, filters: CandidateFilters, page: int, per_page: int, *,
+    on: dt.date | None = None, list_year: int | None = None,
+) -> CandidatePage:
+    """One page of the ranked candidates, each with its reasons, officers and list status."""
+    current = on or today()
+    keys = ranked(user, filters, on=current)
+    pages = page_count(len(keys), per_page)
+    page = min(max(1, page), pages)
+    chosen = [k.company_id for k in keys[(page - 1) * per_page: page * per_page]]
+    return CandidatePage(
+        rows=_candidates_for(chosen, filters, current, list_year),
+        total=len(keys),
+        eligible=sum(1 for k in keys if k.failed == 0 and k.unknown == 0),
+        page=page, per_page=per_page, on=evaluation_date(filters.year, current),
+    )
+
+
+def iter_candidates(user: User, filters: CandidateFilters, *, on: dt.date | None = None) -> Iterator[Candidate]:
+    """Every ranked candidate in order, in batches (for exports): same scope and order as the page."""
+    current = on or today()
+    keys = ranked(user, filters, on=current)
+    for start in range(0, len(keys), BATCH_SIZE // 4):
+        chunk = [k.company_id for k in keys[start:start + BATCH_SIZE // 4]]
+        yield from _candidates_for(chunk, filters, current, None)
+
+
+def officer_choices(user: User) -> list[tuple[int, str]]:
+    """Officers the user may filter by: their district's for a manager, every officer for an admin."""
+    query = select(User.id, User.name, User.district).where(User.role == "officer", User.active.is_(True))
+    if not user.is_admin:
+        query = query.where(User.district == user.district)
+    return [(uid, name) for uid, name, _d in db.session.execute(query.order_by(User.district, User.name))]
+
+
+def conditions_text(result: EligibilityResult, status: str | None = None) -> str:
+    """Conditions of one status (or all) as one line of Chinese, for exports."""
+    return "；".join(
+        f"{c.label}：{c.detail}" for c in result.conditions if status is None or c.status == status
+    )
+
+
+# --------------------------------------------------------------------------- company profile
+
+
+@dataclass
+class CompanyAssessment:
+    """The 科创属性画像 of one company: its figures, next rungs' pre-checks and missing data."""
+
+    year: int
+    stage: str
+    figures: list  # CompanyYearFigures, oldest first
+    results: list[EligibilityResult]
+    missing: list[str]
+
+
+_LATEST_NEEDS: dict[str, tuple[str, ...]] = {
+    "tech_sme": (
+        "staff_count", "st_staff_count", "revenue", "rd_expense", "total_cost", "total_assets",
+        "ip_class1_count", "ip_class2_count",
+    ),
+    "hnte": (
+        "staff_count", "st_staff_count", "revenue", "rd_expense", "rd_expense_domestic",
+        "hightech_revenue", "ip_class1_count", "ip_class2_count", "innovation_score",
+    ),
+    "gazelle": ("revenue", "rd_expense", "staff_count"),
+    "potential_unicorn": ("valuation", "is_listed", "financing_amount"),
+    "unicorn": ("valuation", "is_listed", "financing_amount"),
+}
+
+
+def _needs(rung: str, year: int) -> dict[int, tuple[str, ...]]:
+    """Which figures of which years a rung's check reads for evaluation year `year`."""
+    t = thresholds_for(year)
+    latest = year - 1
+    needs: dict[int, set[str]] = {latest: set(_LATEST_NEEDS[rung])}
+    if rung == "hnte":
+        for y in range(year - t.hnte.rd_window_years, latest):
+            needs.setdefault(y, set()).update(("revenue", "rd_expense", "rd_expense_domestic"))
+    if rung == "gazelle":
+        base, end = year - t.gazelle.base_year_offset, year - t.gazelle.end_year_offset
+        needs.setdefault(base, set()).update(("revenue", "staff_count"))
+        needs.setdefault(end - 1, set()).add("revenue")
+    return {y: tuple(sorted(names, key=_FIGURE_FIELDS.index)) for y, names in needs.items()}
+
+
+def missing_data(facts: CompanyFacts, year: int, rungs: Iterable[str]) -> list[str]:
+    """What the checks of `rungs` lack, in Chinese: "缺少 2025 年研发费用、资产总额" per year.
+
+    Years before the founding year are not asked for; a year with no figures at all is named once.
+    """
+    rungs = list(rungs)
+    needs: dict[int, list[str]] = {}
+    for rung in rungs:
+        for y, names in _needs(rung, year).items():
+            bucket = needs.setdefault(y, [])
+            bucket.extend(n for n in names if n not in bucket)
+    lines: list[str] = []
+    if facts.founded_on is None and rungs:
+        lines.append("缺少成立日期")
+    for y in sorted(needs, reverse=True):
+        if facts.founded_on is not None and y < facts.founded_on.year:
+            continue
+        figures = facts.figures.get(y)
+        if figures is None:
+            lines.append(f"缺少 {y} 年年度数据")
+            continue
+        absent = [
+            FIELD_NAMES[n] for n in _FIGURE_FIELDS
+            if n in needs[y] and getattr(figures, n) is None
+        ]
+        if absent:
+            lines.append(f"缺少 {y} 年" + "、".join(absent))
+    return lines
+
+
+def assess_company(company: Company, *, on: dt.date | None = None) -> CompanyAssessment:
+    """The profile of one company the caller may see: rungs above its stage, checked for this year."""
+    current = on or today()
+    year = current.year
+    designations = list(db.session.scalars(select(Designation).where(Designation.company_id == company.id)))
+    stage = ladder.stage_as_of(designations, current)
+    rows = list(db.session.scalars(
+        select(CompanyYearFigures).where(CompanyYearFigures.company_id == company.id)
+        .order_by(CompanyYearFigures.year)
+    ))
+    holds_hnte = any(d.kind == "hnte" and ladder.in_force(d, current) for d in designations)
+    facts = facts_from_rows(company.founded_on, [r for r in rows if r.year < year], holds_hnte)
+    above = [r for r in TARGETS if ladder.RUNG_RANK[r] > ladder.STAGE_RANK[stage]]
+    results = [eligibility.check(r, facts, year) for r in above]
+    return CompanyAssessment(
+        year=year, stage=stage, figures=rows, results=results,
+        missing=missing_data(facts, year, above),
+    )

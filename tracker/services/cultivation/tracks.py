@@ -1,0 +1,192 @@
+"""Cultivation lists (培育名单): adding companies, moving tracks through the state machine, reopening.
+
+The state machine itself is tracker.rules.cultivation; this module applies it to records, writes
+the transition log and the audit row, and — on `recognized` — creates the designation in the
+same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, select
+
+from tracker.clock import now
+from tracker.extensions import db
+from tracker.models import Assignment, Company, CultivationTrack, Designation, TrackTransition, User
+from tracker.rules import cultivation as rules
+from tracker.rules.ladder import RUNG_BY_CODE
+from tracker.services import audit
+from tracker.services.designations.grants import build_designation
+from tracker.services.errors import Conflict, Forbidden, NotFound, ServiceError
+from tracker.services.scoping import company_scope_clause
+from tracker.services.stages import in_force_clause
+
+TRACK_FIELDS = ("company_id", "target_kind", "year", "status", "owner_id")
+
+
+@dataclass
+class AddResult:
+    created: list[int] = field(default_factory=list)  # track ids
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (company id, reason in Chinese)
+
+
+def _check_kind_and_year(target_kind: str, year: int) -> None:
+    if target_kind not in RUNG_BY_CODE:
+        raise ServiceError(f"未知的目标资质：{target_kind}", field="target_kind")
+    if not 2000 <= year <= 2100:
+        raise ServiceError("年度不正确", field="year")
+
+
+def add_companies(
+    actor: User, company_ids: list[int], target_kind: str, year: int, *, owner_id: int | None = None,
+    note: str | None = None,
+) -> AddResult:
+    """Put companies on the cultivation list of `target_kind` for `year` (status 储备).
+
+    Companies the actor cannot see, already on that list, or already holding the rung through the
+    end of that year are skipped with a reason; the rest are added in one transaction.
+    """
+    _check_kind_and_year(target_kind, year)
+    if actor.is_officer:
+        raise Forbidden("只有管理员可以调整培育名单")
+    wanted = list(dict.fromkeys(int(i) for i in company_ids))
+    result = AddResult()
+    if not wanted:
+        return result
+    visible = dict(
+        db.session.execute(
+            select(Company.id, Company.name).where(Company.id.in_(wanted), company_scope_clause(actor))
+        ).all()
+    )
+    existing = set(
+        db.session.scalars(
+            select(CultivationTrack.company_id).where(
+                CultivationTrack.company_id.in_(wanted), CultivationTrack.target_kind == target_kind,
+                CultivationTrack.year == year,
+            )
+        )
+    )
+    year_end = dt.date(year, 12, 31)
+    holding = set(
+        db.session.scalars(
+            select(Designation.company_id).where(
+                Designation.company_id.in_(wanted), Designation.kind == target_kind, in_force_clause(year_end),
+            )
+        )
+    )
+    officers = dict(
+        db.session.execute(
+            select(Assignment.company_id, Assignment.officer_id).where(
+                Assignment.company_id.in_(wanted), Assignment.assigned_until.is_(None), Assignment.is_primary.is_(True),
+            )
+        ).all()
+    )
+    moment = now()
+    for company_id in wanted:
+        if company_id not in visible:
+            result.skipped.append((company_id, "企业不存在或无权操作"))
+        elif company_id in existing:
+            result.skipped.append((company_id, f"已在{year}年{RUNG_BY_CODE[target_kind].name}培育名单中"))
+        elif company_id in holding:
+            result.skipped.append((company_id, f"{year}年底前仍持有有效的{RUNG_BY_CODE[target_kind].name}资质"))
+        else:
+            track = CultivationTrack(
+                company_id=company_id, target_kind=target_kind, year=year, status=rules.POOL,
+                status_since=moment, owner_id=owner_id or officers.get(company_id), note=note,
+            )
+            db.session.add(track)
+            db.session.flush()
+            db.session.add(TrackTransition(track_id=track.id, from_status=None, to_status=rules.POOL, at=moment,
+                                           by_id=actor.id, reason=note or "加入培育名单"))
+            audit.record(actor.id, "track.create", track, after=audit.snapshot(track, TRACK_FIELDS))
+            result.created.append(track.id)
+    db.session.commit()
+    return result
+
+
+def get_track_for(actor: User, track_id: int) -> CultivationTrack:
+    """The track if its company is visible to `actor`, else NotFound."""
+    track = db.session.scalar(
+        select(CultivationTrack).join(Company, Company.id == CultivationTrack.company_id)
+        .where(CultivationTrack.id == track_id, company_scope_clause(actor))
+    )
+    if track is None:
+        raise NotFound("培育记录不存在或您无权查看")
+    return track
+
+
+@dataclass
+class RecognitionData:
+    """The certificate data a move to `recognized` needs (认定信息)."""
+
+    granted_on: dt.date
+    reference: str | None = None
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    batch: str | None = None
+
+
+def move_track(
+    actor: User, track: CultivationTrack, to_status: str, *, reason: str | None = None,
+    version: int | None = None, recognition: RecognitionData | None = None,
+) -> CultivationTrack:
+    """Move a card on the board; refused moves raise ServiceError with the state machine's reason."""
+    if actor.is_officer and track.owner_id != actor.id:
+        raise Forbidden("只能调整自己负责的培育记录")
+    if version is not None and version != track.version:
+        raise Conflict("该培育记录已被他人调整，请刷新看板后重试")
+    try:
+        rules.check_move(track.status, to_status, reason=reason)
+    except rules.MoveRefused as exc:
+        raise ServiceError(exc.message, field="to_status") from exc
+    before = audit.snapshot(track, TRACK_FIELDS)
+    if to_status == rules.RECOGNIZED:
+        if recognition is None or recognition.granted_on is None:
+            raise ServiceError("变更为“已认定”须填写认定日期和证书编号", field="granted_on")
+        company = db.session.get(Company, track.company_id)
+        designation = build_designation(
+            company, track.target_kind, granted_on=recognition.granted_on, valid_from=recognition.valid_from,
+            valid_until=recognition.valid_until, reference=recognition.reference,
+            batch=recognition.batch, source=f"track:{track.id}", actor_id=actor.id,
+        )
+        db.session.add(designation)
+        db.session.flush()
+        track.designation_id = designation.id
+        audit.record(actor.id, "designation.grant", designation,
+                     after=audit.snapshot(designation, ("kind", "reference", "granted_on", "valid_from", "valid_until")))
+    moment = now()
+    db.session.add(TrackTransition(track_id=track.id, from_status=track.status, to_status=to_status, at=moment,
+                                   by_id=actor.id, reason=(reason or "").strip() or None))
+    track.status = to_status
+    track.status_since = moment
+    audit.record(actor.id, "track.move", track, before=before, after=audit.snapshot(track, TRACK_FIELDS))
+    db.session.commit()
+    return track
+
+
+def reopen_track(actor: User, track: CultivationTrack, year: int, *, reason: str | None = None) -> CultivationTrack:
+    """Start a new track for a later year from a rejected or withdrawn one; the old one is kept."""
+    if not rules.can_reopen(track.status):
+        raise ServiceError("只有“未通过”或“退出”的培育记录可以转入下一年度")
+    if year <= track.year:
+        raise ServiceError("新的培育年度须晚于原年度", field="year")
+    exists = db.session.scalar(
+        select(CultivationTrack.id).where(and_(
+            CultivationTrack.company_id == track.company_id, CultivationTrack.target_kind == track.target_kind,
+            CultivationTrack.year == year,
+        ))
+    )
+    if exists:
+        raise ServiceError(f"该企业已在{year}年的培育名单中")
+    moment = now()
+    new = CultivationTrack(company_id=track.company_id, target_kind=track.target_kind, year=year, status=rules.POOL,
+                           status_since=moment, owner_id=track.owner_id, reopened_from_id=track.id)
+    db.session.add(new)
+    db.session.flush()
+    db.session.add(TrackTransition(track_id=new.id, from_status=None, to_status=rules.POOL, at=moment, by_id=actor.id,
+                                   reason=reason or f"由{track.year}年培育记录转入"))
+    audit.record(actor.id, "track.reopen", new, after={**audit.snapshot(new, TRACK_FIELDS), "reopened_from": track.id})
+    db.session.commit()
+    return new

@@ -1,0 +1,575 @@
+"""Importing companies, designations and yearly figures from CSV/xlsx (数据导入, DOMAIN.md §8).
+
+Every import runs in two steps over the same code path: a dry run that reads and checks every
+row and says what would happen (new, updated, unchanged, or the error with row, column, value
+and reason), writing nothing; then a commit in one of two modes:
+- ``all``: all-or-nothing, any error and nothing is written;
+- ``valid``: the valid rows are written, the others reported.
+A commit is one transaction with one audit row summarising the batch. Rows are matched on a
+natural key (credit code; company + kind + valid_from; company + year), so re-importing the
+same file finds every row unchanged and writes nothing. An empty cell never erases a stored
+value: an import adds and corrects, it does not forget.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.clock import today
+from tracker.extensions import db
+from tracker.models import Company, CompanyYearFigures, Designation, User
+from tracker.rules import import_formats as fmt
+from tracker.rules import uscc as uscc_rules
+from tracker.rules.districts import DISTRICTS, parse_district
+from tracker.rules.ladder import RUNGS, default_valid_until, parse_kind
+from tracker.services import audit
+from tracker.services.designations.grants import build_designation
+from tracker.services.errors import Conflict, Forbidden, ServiceError
+from tracker.services.imports.files import Limits, Table, UnreadableFile, read_table
+from tracker.services.scoping import company_scope_clause
+
+KINDS = ("companies", "designations", "figures")
+MODES = ("all", "valid")
+MODE_NAMES = {"all": "全部正确才导入", "valid": "只导入正确的行"}
+ACTION_NAMES = {"new": "新增", "update": "更新", "unchanged": "无变化", "error": "错误"}
+_CHUNK = 500  # IN (...) lists stay well under every driver's parameter limit
+
+
+@dataclass
+class Issue:
+    """One problem found in a file: spreadsheet row, column header as written, the value and why."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+
+
+@dataclass
+class RowOutcome:
+    """What happens (or happened) to one row: new, update, unchanged or error."""
+
+    row: int
+    key: str
+    action: str
+    changes: tuple[str, ...] = ()
+
+
+@dataclass
+class ImportReport:
+    """The per-row report of a dry run or a commit."""
+
+    kind: str
+    filename: str
+    dry_run: bool
+    mode: str
+    total_rows: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    committed: bool = False
+    fatal: str | None = None
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def error_rows(self) -> set[int]:
+        return {issue.row for issue in self.errors}
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors) or self.fatal is not None
+
+    @property
+    def written(self) -> int:
+        return self.new + self.updated if self.committed else 0
+
+    @property
+    def kind_name(self) -> str:
+        return fmt.KIND_NAMES.get(self.kind, self.kind)
+
+    def summary(self) -> str:
+        """One line in Chinese, the same for the CLI and the page."""
+        head = "试导入（未写入）" if self.dry_run else ("已导入" if self.committed else "未导入")
+        if self.fatal:
+            return f"{head}：{self.fatal}"
+        verb = "将" if self.dry_run else ""
+        return (
+            f"{head}：共 {self.total_rows} 行，{verb}新增 {self.new}，{verb}更新 {self.updated}，"
+            f"无变化 {self.unchanged}，错误 {len(self.error_rows)} 行"
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind, "filename": self.filename, "dry_run": self.dry_run, "mode": self.mode,
+            "total_rows": self.total_rows, "new": self.new, "updated": self.updated,
+            "unchanged": self.unchanged, "committed": self.committed, "fatal": self.fatal,
+            "errors": [i.to_dict() for i in self.errors], "warnings": [i.to_dict() for i in self.warnings],
+        }
+
+
+@dataclass
+class ParsedRow:
+    """A data row after cell parsing: values by field, raw cells by field, and whether it is usable."""
+
+    row: int
+    values: dict[str, Any]
+    raw: dict[str, Any]
+    ok: bool = True
+    target: Any = None  # the company the row refers to (designations, figures)
+
+
+class _Context:
+    """What one import run needs: the report, where each field sits in the file, who runs it."""
+
+    def __init__(self, report: ImportReport, columns: Sequence[fmt.Column], hmap: fmt.HeaderMap,
+                 actor: User | None):
+        self.report = report
+        self.columns = {c.field: c for c in columns}
+        self.hmap = hmap
+        self.actor = actor
+
+    def header(self, field_name: str) -> str:
+        """The column header as the file writes it (or the standard one when the column is absent)."""
+        return self.hmap.headers.get(field_name) or self.columns[field_name].header
+
+    def error(self, parsed: ParsedRow, field_name: str, reason: str) -> None:
+        parsed.ok = False
+        self.report.errors.append(Issue(parsed.row, self.header(field_name), _shown(parsed.raw.get(field_name)), reason))
+
+    def warn(self, parsed: ParsedRow, field_name: str, reason: str) -> None:
+        self.report.warnings.append(Issue(parsed.row, self.header(field_name), _shown(parsed.raw.get(field_name)), reason))
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if len(text) <= 100 else text[:100] + "…"
+
+
+def _parse_rows(table: Table, ctx: _Context) -> list[ParsedRow]:
+    parsed_rows = []
+    for number, cells in table.rows:
+        parsed = ParsedRow(number, {}, {})
+        for name, index in ctx.hmap.positions.items():
+            value = cells[index] if index < len(cells) else None
+            parsed.raw[name] = value
+            try:
+                parsed.values[name] = fmt.parse_cell(ctx.columns[name], value)
+            except fmt.CellError as exc:
+                parsed.values[name] = None
+                ctx.error(parsed, name, exc.reason)
+        for column in ctx.columns.values():
+            if column.required and column.field in ctx.hmap.positions and parsed.values.get(column.field) is None \
+                    and fmt.is_blank(parsed.raw.get(column.field)):
+                ctx.error(parsed, column.field, f"必填项“{column.header}”为空")
+        parsed_rows.append(parsed)
+    return parsed_rows
+
+
+def _plan_upserts(rows: list[ParsedRow], stored: dict, key_of, fields) -> list[tuple[ParsedRow, str, Any]]:
+    """(row, "new" | "update" | "unchanged", (record, changes) or None) for each row: the upsert plan
+    every importer shows in its dry run and then applies."""
+    plan = []
+    for parsed in rows:
+        record = stored.get(key_of(parsed))
+        if record is None:
+            plan.append((parsed, "new", None))
+            continue
+        changes = _changed(record, parsed.values, fields)
+        plan.append((parsed, "update" if changes else "unchanged", (record, changes)))
+    return plan
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start:start + _CHUNK]
+
+
+def _live_clause(actor: User | None):
+    # The CLI runs as the system and sees every live company; a person goes through the scoping rule.
+    return company_scope_clause(actor) if actor is not None else Company.deleted_at.is_(None)
+
+
+def _companies_by_code(codes: Iterable[str], actor: User | None) -> dict[str, Company]:
+    unique = sorted(set(codes))
+    found: dict[str, Company] = {}
+    for chunk in _chunks(unique):
+        for company in db.session.scalars(select(Company).where(_live_clause(actor), Company.uscc.in_(chunk))):
+            found[company.uscc] = company
+    return found
+
+
+def _check_code(ctx: _Context, parsed: ParsedRow, known: set[str]) -> str | None:
+    """The normalised credit code of a row, or None after reporting why it cannot be used.
+
+    A code with only a bad check character is accepted when a live company already holds it:
+    an administrator confirmed it when that company was registered.
+    """
+    raw = parsed.values.get("uscc")
+    if raw is None:
+        return None
+    code = uscc_rules.normalize(raw)
+    try:
+        return uscc_rules.validate(code)
+    except uscc_rules.InvalidCreditCode as exc:
+        if exc.bad_check_only and code in known:
+            return code
+        ctx.error(parsed, "uscc", exc.message)
+        return None
+
+
+def _mark_duplicates(ctx: _Context, rows: list[ParsedRow], key: Callable[[ParsedRow], Any],
+                     field_name: str, what: str) -> None:
+    # Every row whose key can be read takes part, valid or not, so a duplicate is always named.
+    first_seen: dict[Any, int] = {}
+    for parsed in rows:
+        try:
+            k = key(parsed)
+        except (AttributeError, KeyError, TypeError):
+            continue
+        if k is None or (isinstance(k, tuple) and None in k):
+            continue
+        if k in first_seen:
+            ctx.error(parsed, field_name, f"与第 {first_seen[k]} 行{what}重复")
+        else:
+            first_seen[k] = parsed.row
+
+
+def _changed(record: Any, values: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """Fields whose new value differs; None means 'not given' and never erases a stored value."""
+    return {
+        f: values[f] for f in fields
+        if values.get(f) is not None and getattr(record, f) != values[f]
+    }
+
+
+# --- companies -------------------------------------------------------------------------------
+
+COMPANY_FIELDS = ("name", "district", "industry", "founded_on", "attracted_on", "attraction_channel",
+                  "address", "contact_name", "contact_phone")
+_DISTRICT_CHOICES = "、".join(d.name for d in DISTRICTS)
+
+
+def _plan_companies(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[ParsedRow, str, Any]]:
+    existing = _companies_by_code(
+        [uscc_rules.normalize(r.values["uscc"]) for r in rows if r.values.get("uscc")], ctx.actor
+    )
+    day = today()
+    known = set(existing)
+    for parsed in rows:
+        code = _check_code(ctx, parsed, known)
+        if code is not None:
+            parsed.values["uscc"] = code
+        raw_district = parsed.values.get("district")
+        if raw_district is not None:
+            district = parse_district(raw_district)
+            if district is None:
+                ctx.error(parsed, "district", f"未知的辖区：{raw_district}（可选：{_DISTRICT_CHOICES}）")
+            parsed.values["district"] = district
+        if "industry" in parsed.values and parsed.values["industry"] is not None:
+            try:
+                parsed.values["industry"] = fmt.parse_industry(parsed.values["industry"])
+            except fmt.CellError as exc:
+                ctx.error(parsed, "industry", exc.reason)
+        founded, attracted = parsed.values.get("founded_on"), parsed.values.get("attracted_on")
+        if founded and founded > day:
+            ctx.error(parsed, "founded_on", "成立日期不能晚于今天")
+        if attracted and attracted > day:
+            ctx.error(parsed, "attracted_on", "招引落户日期不能晚于今天")
+        company = existing.get(code) if code else None
+        founded = founded or (company.founded_on if company else None)
+        if founded and attracted and attracted < founded:
+            ctx.error(parsed, "attracted_on", "招引落户日期不能早于成立日期")
+    _mark_duplicates(ctx, rows, lambda r: uscc_rules.normalize(r.values.get("uscc")) or None, "uscc", "的统一社会信用代码")
+
+    return _plan_upserts([p for p in rows if p.ok], existing, lambda p: p.values["uscc"], COMPANY_FIELDS)
+
+
+def _apply_companies(ctx: _Context, plan: list[tuple[ParsedRow, str, Any]]) -> None:
+    for parsed, action, detail in plan:
+        if action == "new":
+            values = {f: parsed.values.get(f) for f in COMPANY_FIELDS}
+            db.session.add(Company(uscc=parsed.values["uscc"], uscc_check_override=False, **values))
+        elif action == "update":
+            company, changes = detail
+            for name, value in changes.items():
+                setattr(company, name, value)
+
+
+def _company_key(parsed: ParsedRow) -> str:
+    return f"{parsed.values.get('uscc') or ''} {parsed.values.get('name') or ''}".strip()
+
+
+# --- designations ----------------------------------------------------------------------------
+
+DESIGNATION_UPDATE_FIELDS = ("granted_on", "valid_until", "reference", "batch", "revoked_on", "revoke_reason")
+_KIND_CHOICES = "、".join(r.name for r in RUNGS)
+
+
+def _resolve_companies(ctx: _Context, rows: list[ParsedRow]) -> None:
+    """Attach each row's live company by credit code, or report the code as unknown."""
+    codes = [uscc_rules.normalize(r.values["uscc"]) for r in rows if r.values.get("uscc")]
+    existing = _companies_by_code(codes, ctx.actor)
+    for parsed in rows:
+        if parsed.values.get("uscc") is None:
+            continue
+        code = uscc_rules.normalize(parsed.values["uscc"])
+        company = existing.get(code)
+        if company is None:
+            try:
+                uscc_rules.validate(code)
+            except uscc_rules.InvalidCreditCode as exc:
+                ctx.error(parsed, "uscc", exc.message)
+            else:
+                ctx.error(parsed, "uscc", f"系统中没有统一社会信用代码为 {code} 的企业（请先导入企业名录）")
+            continue
+        parsed.values["uscc"] = code
+        parsed.target = company
+        name = parsed.values.get("name")
+        if name and name != company.name:
+            ctx.warn(parsed, "name", f"企业名称与系统中不一致（系统中为：{company.name}），以信用代码为准")
+
+
+def _plan_designations(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[ParsedRow, str, Any]]:
+    _resolve_companies(ctx, rows)
+    for parsed in rows:
+        values = parsed.values
+        raw_kind = values.get("kind")
+        if raw_kind is not None:
+            kind = parse_kind(raw_kind)
+            if kind is None:
+                ctx.error(parsed, "kind", f"未知的资质类型：{raw_kind}（可选：{_KIND_CHOICES}）")
+            values["kind"] = kind
+        granted, start = values.get("granted_on"), values.get("valid_from")
+        if granted is None and start is None:
+            if not any(i.row == parsed.row and i.column == ctx.header(f) for i in ctx.report.errors
+                       for f in ("granted_on", "valid_from")):
+                ctx.error(parsed, "granted_on", "请填写认定日期或有效期起")
+            continue
+        values["granted_on"] = granted or start
+        values["valid_from"] = start or granted
+        if values.get("kind") and values.get("valid_until") is None:
+            values["valid_until"] = default_valid_until(values["kind"], values["valid_from"])
+        if values.get("valid_until") is not None and values["valid_until"] < values["valid_from"]:
+            ctx.error(parsed, "valid_until", "有效期至不能早于有效期起")
+        revoked = values.get("revoked_on")
+        if revoked is None:
+            values["revoke_reason"] = None  # a reason alone revokes nothing
+        else:
+            if revoked < values["valid_from"]:
+                ctx.error(parsed, "revoked_on", "撤销日期不能早于有效期起")
+            if not values.get("revoke_reason"):
+                ctx.error(parsed, "revoke_reason", "填写了撤销日期时须填写撤销原因")
+    _mark_duplicates(
+        ctx, rows, lambda r: (r.target.id, r.values["kind"], r.values["valid_from"]), "valid_from",
+        "的同一企业、同一资质类型和有效期起",
+    )
+
+    usable = [r for r in rows if r.ok]
+    company_ids = sorted({r.target.id for r in usable})
+    stored: dict[tuple, Designation] = {}
+    for chunk in _chunks(company_ids):
+        for d in db.session.scalars(
+            select(Designation).where(Designation.company_id.in_(chunk)).order_by(Designation.id)
+        ):
+            stored.setdefault((d.company_id, d.kind, d.valid_from), d)
+    return _plan_upserts(
+        usable, stored, lambda p: (p.target.id, p.values["kind"], p.values["valid_from"]), DESIGNATION_UPDATE_FIELDS,
+    )
+
+
+def _apply_designations(ctx: _Context, plan: list[tuple[ParsedRow, str, Any]]) -> None:
+    source = f"import:{ctx.report.filename}"[:64]
+    actor_id = ctx.actor.id if ctx.actor else None
+    for parsed, action, detail in plan:
+        values = parsed.values
+        if action == "new":
+            designation = build_designation(
+                parsed.target, values["kind"], granted_on=values["granted_on"], valid_from=values["valid_from"],
+                valid_until=values["valid_until"], reference=values.get("reference"), batch=values.get("batch"),
+                source=source, actor_id=actor_id,
+            )
+            designation.revoked_on = values.get("revoked_on")
+            designation.revoke_reason = values.get("revoke_reason") if values.get("revoked_on") else None
+            db.session.add(designation)
+        elif action == "update":
+            designation, changes = detail
+            for name, value in changes.items():
+                setattr(designation, name, value)
+
+
+def _designation_key(parsed: ParsedRow) -> str:
+    kind = parsed.values.get("kind")
+    name = next((r.name for r in RUNGS if r.code == kind), kind or "")
+    start = parsed.values.get("valid_from")
+    return f"{parsed.values.get('uscc') or ''} {name} {start.isoformat() if start else ''}".strip()
+
+
+# --- yearly figures --------------------------------------------------------------------------
+
+FIGURE_FIELDS = CompanyYearFigures.FIELDS
+
+
+def _plan_figures(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[ParsedRow, str, Any]]:
+    _resolve_companies(ctx, rows)
+    last_year = today().year + 1
+    for parsed in rows:
+        values = parsed.values
+        if values.get("year") is not None and values["year"] > last_year:
+            ctx.error(parsed, "year", f"年度不能晚于 {last_year}")
+        staff, st_staff = values.get("staff_count"), values.get("st_staff_count")
+        if staff is not None and st_staff is not None and st_staff > staff:
+            ctx.error(parsed, "st_staff_count", f"科技人员数（{st_staff}）不能大于职工总数（{staff}）")
+        rd, rd_domestic = values.get("rd_expense"), values.get("rd_expense_domestic")
+        if rd is not None and rd_domestic is not None and rd_domestic > rd:
+            ctx.error(parsed, "rd_expense_domestic", f"境内研发费用（{rd_domestic}）不能大于研发费用（{rd}）")
+        score = values.get("innovation_score")
+        if score is not None and score > 100:
+            ctx.error(parsed, "innovation_score", "创新能力评价得分应在 0—100 之间")
+    _mark_duplicates(ctx, rows, lambda r: (r.target.id, r.values["year"]), "year", "的同一企业同一年度")
+
+    usable = [r for r in rows if r.ok]
+    company_ids = sorted({r.target.id for r in usable})
+    stored: dict[tuple[int, int], CompanyYearFigures] = {}
+    for chunk in _chunks(company_ids):
+        for f in db.session.scalars(select(CompanyYearFigures).where(CompanyYearFigures.company_id.in_(chunk))):
+            stored[(f.company_id, f.year)] = f
+    return _plan_upserts(usable, stored, lambda p: (p.target.id, p.values["year"]), FIGURE_FIELDS)
+
+
+def _apply_figures(ctx: _Context, plan: list[tuple[ParsedRow, str, Any]]) -> None:
+    for parsed, action, detail in plan:
+        if action == "new":
+            db.session.add(CompanyYearFigures(
+                company_id=parsed.target.id, year=parsed.values["year"],
+                **{f: parsed.values.get(f) for f in FIGURE_FIELDS},
+            ))
+        elif action == "update":
+            figures, changes = detail
+            for name, value in changes.items():
+                setattr(figures, name, value)
+
+
+def _figures_key(parsed: ParsedRow) -> str:
+    return f"{parsed.values.get('uscc') or ''} {parsed.values.get('year') or ''}".strip()
+
+
+_IMPORTERS = {
+    "companies": (_plan_companies, _apply_companies, _company_key),
+    "designations": (_plan_designations, _apply_designations, _designation_key),
+    "figures": (_plan_figures, _apply_figures, _figures_key),
+}
+
+
+# --- the entry point -------------------------------------------------------------------------
+
+def check_may_import(actor: User | None) -> None:
+    """Imports are for the system (CLI) and city administrators only."""
+    if actor is not None and not actor.is_admin:
+        raise Forbidden("只有市级管理员可以导入数据")
+
+
+def run_import(kind: str, data: bytes, filename: str, *, actor: User | None = None, dry_run: bool = True,
+               mode: str = "all", limits: Limits | None = None) -> ImportReport:
+    """Read a file and report row by row; unless `dry_run`, write it in `mode` in one transaction.
+
+    Returns the report; a file that cannot be read at all is reported in `fatal`, never raised.
+    """
+    if kind not in _IMPORTERS:
+        raise ServiceError(f"未知的导入类型：{kind}")
+    if mode not in MODES:
+        raise ServiceError(f"未知的导入方式：{mode}（all 或 valid）")
+    check_may_import(actor)
+    report = ImportReport(kind=kind, filename=filename, dry_run=dry_run, mode=mode)
+    try:
+        table = read_table(data, filename, limits)
+    except UnreadableFile as exc:
+        report.fatal = exc.message
+        return report
+    columns = fmt.COLUMNS_BY_KIND[kind]
+    hmap = fmt.map_headers(columns, table.header)
+    report.ignored_columns = hmap.unknown + hmap.duplicated
+    report.total_rows = len(table.rows)
+    if hmap.missing:
+        names = "、".join(f"“{c.header}”" for c in hmap.missing)
+        report.fatal = f"缺少必填列：{names}（第 1 行应为表头；可下载模板核对）"
+        for column in hmap.missing:
+            report.errors.append(Issue(1, column.header, "", "缺少必填列"))
+        return report
+    ctx = _Context(report, columns, hmap, actor)
+    plan_rows, apply_rows, key = _IMPORTERS[kind]
+    try:
+        rows = _parse_rows(table, ctx)
+        plan = plan_rows(ctx, rows)
+        report.errors.sort(key=lambda i: i.row)
+        for parsed in rows:
+            if not parsed.ok:
+                report.outcomes.append(RowOutcome(parsed.row, key(parsed), "error"))
+        for parsed, action, detail in plan:
+            changes = tuple(ctx.columns[f].header for f in detail[1]) if action == "update" else ()
+            report.outcomes.append(RowOutcome(parsed.row, key(parsed), action, changes))
+        report.outcomes.sort(key=lambda o: o.row)
+        report.new = sum(1 for _, a, _ in plan if a == "new")
+        report.updated = sum(1 for _, a, _ in plan if a == "update")
+        report.unchanged = sum(1 for _, a, _ in plan if a == "unchanged")
+
+        if dry_run or (mode == "all" and report.errors) or not (report.new or report.updated):
+            # Nothing to write: a dry run, a refused all-or-nothing batch, or a file already in.
+            db.session.rollback()
+            return report
+        apply_rows(ctx, plan)
+        audit.record(
+            actor.id if actor else None, f"import.{kind}", entity_type="import",
+            after={
+                "file": filename[:200], "mode": mode, "rows": report.total_rows, "new": report.new,
+                "updated": report.updated, "unchanged": report.unchanged, "error_rows": len(report.error_rows),
+            },
+        )
+        db.session.commit()
+        report.committed = True
+    except ServiceError as exc:
+        db.session.rollback()
+        raise ServiceError(f"导入失败，未写入任何数据：{exc.message}") from exc
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise Conflict("导入期间数据被他人修改，未写入任何数据，请重新导入") from exc
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict("导入与同时进行的修改冲突，未写入任何数据，请重新导入") from exc
+    return report
+
+
+def recent_imports(limit: int = 10) -> list:
+    """The latest committed imports (their audit rows), newest first, for the upload page."""
+    from tracker.models import AuditEvent
+
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action.like("import.%"))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+    ))
+
+
+def template_csv(kind: str) -> bytes:
+    """An empty import file for `kind`: the header row only, UTF-8 with BOM for Excel."""
+    from tracker.services.exports import csv_bytes
+
+    if kind not in _IMPORTERS:
+        raise ServiceError(f"未知的导入类型：{kind}")
+    return csv_bytes(fmt.template_headers(kind), [])

@@ -1,0 +1,173 @@
+"""Logging and editing visits (走访记录) with the follow-ups (诉求) raised during them.
+
+A visit and all its follow-ups are checked first and then written in one transaction: either the
+whole record is saved or nothing is. An officer may correct their own visit for
+VISIT_EDIT_WINDOW_DAYS after recording it; after that it is locked.
+
+Decision: nobody else edits a visit, not even a manager or administrator. The notes are the
+officer's own account of what they saw; a manager who disagrees adds a visit or a follow-up of
+their own, and every change that did happen is in the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.clock import local, today
+from tracker.extensions import db
+from tracker.models import Company, FollowUp, User, Visit
+from tracker.models.visit import FOLLOW_UP_CATEGORIES, VISIT_KINDS
+from tracker.rules import follow_ups as fu_rules
+from tracker.services import audit
+from tracker.services.errors import Conflict, Forbidden, NotFound, ServiceError
+from tracker.services.visits.follow_ups import FIELDS as FOLLOW_UP_FIELDS
+from tracker.services.visits.follow_ups import check_owner
+from tracker.services.scoping import company_scope_clause, get_company_for
+
+VISIT_FIELDS = ("company_id", "officer_id", "visited_on", "kind", "people_met", "summary", "next_planned_on")
+EDITABLE_FIELDS = ("visited_on", "kind", "people_met", "summary", "next_planned_on")
+EARLIEST_VISIT = dt.date(2023, 1, 1)  # the plan starts in 2023; older dates are typing errors
+MAX_PLAN_AHEAD_DAYS = 730
+LOCKED_MESSAGE = "已超过可修改期限"
+CONFLICT_MESSAGE = "该走访记录已被修改，请刷新后重新编辑（您的修改未保存）"
+
+
+@dataclass
+class FollowUpInput:
+    """One follow-up row of the visit form; `index` names its row in error messages."""
+
+    description: str
+    category: str = "other"
+    owner_id: int | None = None
+    due_on: dt.date | None = None
+    due_workdays: int | None = None
+    index: int = 0
+
+
+def get_visit_for(user: User, visit_id: int) -> Visit:
+    """The visit if `user` may see its company; otherwise NotFound."""
+    visit = db.session.scalar(
+        select(Visit).join(Company, Company.id == Visit.company_id)
+        .where(Visit.id == visit_id, company_scope_clause(user))
+    )
+    if visit is None:
+        raise NotFound("走访记录不存在或您无权查看")
+    return visit
+
+
+def _check_visit_fields(data: dict, on: dt.date) -> dict:
+    visited_on = data.get("visited_on")
+    if visited_on is None:
+        raise ServiceError("请填写走访日期", field="visited_on")
+    if visited_on > on:
+        raise ServiceError("走访日期不能晚于今天", field="visited_on")
+    if visited_on < EARLIEST_VISIT:
+        raise ServiceError(f"走访日期不能早于 {EARLIEST_VISIT.isoformat()}", field="visited_on")
+    if data.get("kind") not in VISIT_KINDS:
+        raise ServiceError("请选择走访方式", field="kind")
+    summary = (data.get("summary") or "").strip()
+    if not summary:
+        raise ServiceError("请填写走访情况", field="summary")
+    planned = data.get("next_planned_on")
+    if planned is not None:
+        if planned <= visited_on:
+            raise ServiceError("下次计划走访日期应晚于本次走访日期", field="next_planned_on")
+        if (planned - visited_on).days > MAX_PLAN_AHEAD_DAYS:
+            raise ServiceError("下次计划走访日期过远（不超过两年）", field="next_planned_on")
+    return {
+        "visited_on": visited_on, "kind": data["kind"], "summary": summary, "next_planned_on": planned,
+        "people_met": (data.get("people_met") or "").strip() or None,
+    }
+
+
+def _check_follow_up(row: FollowUpInput, company: Company, raised_on: dt.date, actor: User) -> dict:
+    prefix = f"follow_ups-{row.index}-"
+    description = (row.description or "").strip()
+    if not description:
+        raise ServiceError("请填写诉求内容", field=prefix + "description")
+    if row.category not in FOLLOW_UP_CATEGORIES:
+        raise ServiceError("请选择诉求类别", field=prefix + "category")
+    owner = check_owner(row.owner_id or actor.id, company, field=prefix + "owner_id")
+    try:
+        due_on = fu_rules.deadline_from(raised_on, due_on=row.due_on, workdays_count=row.due_workdays)
+    except fu_rules.FollowUpRefused as exc:
+        raise ServiceError(exc.message, field=prefix + (exc.field or "due_on")) from exc
+    return {"description": description, "category": row.category, "owner_id": owner.id, "due_on": due_on}
+
+
+def log_visit(actor: User, company_id: int, data: dict, follow_ups: list[FollowUpInput] | None = None) -> Visit:
+    """Record a visit and the follow-ups raised in it, all or nothing.
+
+    Officers log visits for companies assigned to them, managers for their district; the visit's
+    officer is whoever logs it. Follow-up deadlines count from the visit date.
+    """
+    company = get_company_for(actor, company_id, db.session)
+    values = _check_visit_fields(data, today())
+    rows = [_check_follow_up(r, company, values["visited_on"], actor) for r in (follow_ups or [])]
+    visit = Visit(company_id=company.id, officer_id=actor.id, **values)
+    db.session.add(visit)
+    audit.record(actor.id, "visit.create", visit, after=audit.snapshot(visit, VISIT_FIELDS))
+    for row in rows:
+        follow_up = FollowUp(company_id=company.id, visit_id=visit.id, status=fu_rules.OPEN, **row)
+        db.session.add(follow_up)
+        audit.record(actor.id, "follow_up.create", follow_up, after=audit.snapshot(follow_up, FOLLOW_UP_FIELDS))
+    db.session.commit()
+    return visit
+
+
+def _window_days() -> int:
+    return int(current_app.config.get("VISIT_EDIT_WINDOW_DAYS", 7))
+
+
+def edit_refusal(actor: User, visit: Visit, on: dt.date | None = None, window_days: int | None = None) -> str | None:
+    """Why `actor` may not edit `visit` now (Chinese), or None when they may."""
+    if visit.officer_id != actor.id:
+        return "走访记录只能由记录人本人修改"
+    window = _window_days() if window_days is None else window_days
+    recorded_on = local(visit.created_at).date()
+    if (on or today()) > recorded_on + dt.timedelta(days=window):
+        return f"{LOCKED_MESSAGE}（记录后{window}天内可修改），该记录已锁定"
+    return None
+
+
+def edit_visit(actor: User, visit: Visit, data: dict, *, version: int | None, window_days: int | None = None) -> Visit:
+    """Correct one's own visit within the edit window; version-checked; every change audited."""
+    refusal = edit_refusal(actor, visit, window_days=window_days)
+    if refusal:
+        raise Forbidden(refusal)
+    if version is not None and visit.version != version:
+        raise Conflict(CONFLICT_MESSAGE)
+    values = _check_visit_fields({**{f: getattr(visit, f) for f in EDITABLE_FIELDS}, **data}, today())
+    before = audit.snapshot(visit, EDITABLE_FIELDS)
+    for field, value in values.items():
+        setattr(visit, field, value)
+    after = audit.snapshot(visit, EDITABLE_FIELDS)
+    changed = [k for k in after if after[k] != before[k]]
+    if not changed:
+        return visit
+    audit.record(actor.id, "visit.update", visit, before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise Conflict(CONFLICT_MESSAGE) from exc
+    return visit
+
+
+def recent_for_company(user: User, company_id: int, limit: int = 5) -> list[Visit]:
+    """The company's latest visits (for its page), newest first."""
+    return list(
+        db.session.scalars(
+            select(Visit).join(Company, Company.id == Visit.company_id)
+            .where(Visit.company_id == company_id, company_scope_clause(user))
+            .options(selectinload(Visit.officer))  # one query for the names, not one per visit
+            .order_by(Visit.visited_on.desc(), Visit.id.desc()).limit(limit)
+        )
+    )
+
