@@ -2,25 +2,25 @@
 -- statement. :d is the as-of date, :y0 the 1 January of its year, :y1 the next 1 January, :yr the year.
 SELECT 'hnte_count' AS code, c.district, count(DISTINCT d.company_id) AS n
   FROM designation d JOIN company c ON c.id = d.company_id
- WHERE c.deleted_at IS NULL AND d.kind = 'hnte' AND d.valid_from <= :d
+ WHERE c.deleted_at IS NULL AND d.rung = 'hnte' AND d.valid_from <= :d
    AND (d.valid_until IS NULL OR d.valid_until >= :d) AND (d.revoked_on IS NULL OR d.revoked_on > :d)
  GROUP BY c.district
 UNION ALL
 SELECT 'gazelle_cumulative', c.district, count(DISTINCT d.company_id)
   FROM designation d JOIN company c ON c.id = d.company_id
- WHERE c.deleted_at IS NULL AND d.kind = 'gazelle' AND d.granted_on <= :d
+ WHERE c.deleted_at IS NULL AND d.rung = 'gazelle' AND d.granted_on <= :d
    AND (d.revoked_on IS NULL OR d.revoked_on > :d)
  GROUP BY c.district
 UNION ALL
 SELECT 'unicorn_cumulative', c.district, count(DISTINCT d.company_id)
   FROM designation d JOIN company c ON c.id = d.company_id
- WHERE c.deleted_at IS NULL AND d.kind IN ('potential_unicorn', 'unicorn') AND d.granted_on <= :d
+ WHERE c.deleted_at IS NULL AND d.rung IN ('potential_unicorn', 'unicorn') AND d.granted_on <= :d
    AND (d.revoked_on IS NULL OR d.revoked_on > :d)
  GROUP BY c.district
 UNION ALL
 SELECT 'tech_sme_registered', c.district, count(DISTINCT d.company_id)
   FROM designation d JOIN company c ON c.id = d.company_id
- WHERE c.deleted_at IS NULL AND d.kind = 'tech_sme' AND d.valid_from >= :y0 AND d.valid_from < :y1
+ WHERE c.deleted_at IS NULL AND d.rung = 'tech_sme' AND d.valid_from >= :y0 AND d.valid_from < :y1
    AND d.granted_on <= :d AND (d.revoked_on IS NULL OR d.revoked_on > :d)
  GROUP BY c.district
 UNION ALL

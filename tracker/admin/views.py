@@ -7,7 +7,7 @@ from flask_login import current_user, fresh_login_required
 from sqlalchemy import select
 
 from tracker.admin.forms import ConfirmForm, EditUserForm, ResetPasswordForm, UserForm
-from tracker.auth.loader import roles_required
+from tracker.web.access import roles_required
 from tracker.extensions import db
 from tracker.models import User
 from tracker.services import audit

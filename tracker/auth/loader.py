@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, user_loaded_from_cookie
 from sqlalchemy import select
 
@@ -52,22 +51,3 @@ def _return_path() -> str:
     if referrer.netloc == request.host and referrer.path.startswith("/"):
         return referrer.path + (f"?{referrer.query}" if referrer.query else "")
     return url_for("main.home")
-
-
-def roles_required(*roles: str):
-    """View decorator: 403 unless the signed-in user has one of `roles`."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                from tracker.extensions import login_manager
-
-                return login_manager.unauthorized()
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator

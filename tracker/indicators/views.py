@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, fresh_login_required
 from sqlalchemy import select
 
-from tracker.auth.loader import roles_required
+from tracker.web.access import roles_required
 from tracker.clock import today
 from tracker.extensions import db
 from tracker.indicators.charts import meter, trend_chart

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from tracker.extensions import db
 from tracker.models._base import created_at_column
@@ -17,13 +17,14 @@ class CultivationTrack(db.Model):
 
     __tablename__ = "cultivation_track"
     __table_args__ = (
-        UniqueConstraint("company_id", "target_kind", "year", name="uq_cultivation_track_company_kind_year"),
-        Index("ix_cultivation_track_board", "target_kind", "year", "status"),
+        UniqueConstraint("company_id", "target_rung", "year", name="uq_cultivation_track_company_rung_year"),
+        Index("ix_cultivation_track_board", "target_rung", "year", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
-    target_kind: Mapped[str] = mapped_column(String(24))
+    target_rung: Mapped[str] = mapped_column(String(24))  # a code of tracker.rules.ladder.RUNGS
+    target_kind = synonym("target_rung")  # transitional alias while callers move to target_rung
     year: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="pool")
     status_since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from tracker.extensions import db
 from tracker.models._base import created_at_column
@@ -13,18 +13,18 @@ from tracker.rules.ladder import RUNG_BY_CODE
 
 
 class Designation(db.Model):
-    """One recognition: kind, reference number, validity and, if it happened, its revocation."""
+    """One recognition: rung, reference number, validity and, if it happened, its revocation."""
 
     __tablename__ = "designation"
     __table_args__ = (
-        Index("ix_designation_kind_period", "kind", "valid_from", "valid_until"),
-        Index("ix_designation_company_kind", "company_id", "kind"),
-        Index("ix_designation_kind_until", "kind", "valid_until"),
+        Index("ix_designation_rung_period", "rung", "valid_from", "valid_until"),
+        Index("ix_designation_company_rung", "company_id", "rung"),
+        Index("ix_designation_rung_until", "rung", "valid_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
-    kind: Mapped[str] = mapped_column(String(24))
+    rung: Mapped[str] = mapped_column(String(24))  # a code of tracker.rules.ladder.RUNGS
     reference: Mapped[str | None] = mapped_column(String(64))
     granted_on: Mapped[dt.date] = mapped_column(Date)
     valid_from: Mapped[dt.date] = mapped_column(Date)
@@ -38,6 +38,11 @@ class Designation(db.Model):
 
     company = relationship("Company", back_populates="designations")
 
+    # Transitional aliases while callers move to `rung` (removed once none is left).
+    kind = synonym("rung")
+
     @property
-    def kind_name(self) -> str:
-        return RUNG_BY_CODE[self.kind].name if self.kind in RUNG_BY_CODE else self.kind
+    def rung_name(self) -> str:
+        return RUNG_BY_CODE[self.rung].name if self.rung in RUNG_BY_CODE else self.rung
+
+    kind_name = rung_name

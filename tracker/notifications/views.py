@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tracker.auth.loader import roles_required
+from tracker.web.access import roles_required
 from tracker.models.notification import FAILED
 from tracker.notifications.forms import ConfirmForm, PreferencesForm
 from tracker.rules.reminders import KIND_NAMES

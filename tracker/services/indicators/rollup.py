@@ -517,7 +517,7 @@ def cohort(rung: str, entry_year: int, by_year: int, user: User | None = None) -
         d = Designation.__table__.alias(f"reached_{kind}")
         return case((
             exists().where(
-                d.c.company_id == Company.id, d.c.kind == kind, d.c.granted_on <= cutoff,
+                d.c.company_id == Company.id, d.c.rung == kind, d.c.granted_on <= cutoff,
                 or_(d.c.revoked_on.is_(None), d.c.revoked_on > cutoff),
             ), 1,
         ), else_=0)

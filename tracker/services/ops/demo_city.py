@@ -138,7 +138,7 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
                     granted = dt.date(year, rng.choice([4, 6, 8, 10]), rng.randint(1, 28))
                     if granted > ref:
                         continue
-                    designation_rows.append(dict(id=did, company_id=cid, kind="tech_sme",
+                    designation_rows.append(dict(id=did, company_id=cid, rung="tech_sme",
                         reference=f"{year}3204{rng.randint(10, 99)}{cid:06d}", granted_on=granted,
                         valid_from=granted, valid_until=dt.date(year, 12, 31), batch=f"{year}年第{rng.randint(1, 6)}批",
                         source="demo", revoked_on=None, revoke_reason=None, created_by_id=None, created_at=created))
@@ -156,7 +156,7 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
                     revoked = issued + dt.timedelta(days=rng.randint(100, 900))
                     revoked = revoked if revoked <= ref else None
                     reason = "经复核不符合认定条件，取消高新技术企业资格" if revoked else None
-                designation_rows.append(dict(id=did, company_id=cid, kind="hnte",
+                designation_rows.append(dict(id=did, company_id=cid, rung="hnte",
                     reference=f"GR{issued.year}3204{rng.randint(10000, 99999)}", granted_on=issued,
                     valid_from=issued, valid_until=until, batch=f"江苏省{issued.year}年第{rng.randint(1, 3)}批",
                     source="demo", revoked_on=revoked, revoke_reason=reason, created_by_id=None, created_at=created))
@@ -168,7 +168,7 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
             year = rng.randint(max(2020, hnte_start.year + 1), ref.year)
             granted = dt.date(year, 9, rng.randint(1, 28))
             if granted <= ref:
-                designation_rows.append(dict(id=did, company_id=cid, kind="gazelle", reference=None,
+                designation_rows.append(dict(id=did, company_id=cid, rung="gazelle", reference=None,
                     granted_on=granted, valid_from=granted, valid_until=None, batch=f"{year}年江苏省瞪羚企业",
                     source="demo", revoked_on=None, revoke_reason=None, created_by_id=None, created_at=created))
                 did += 1
@@ -176,7 +176,7 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
                     pu = dt.date(min(ref.year, year + 1), 6, 15)
                     if pu <= ref:
                         designation_rows.append(dict(id=did, company_id=cid,
-                            kind="unicorn" if rng.random() < 0.1 else "potential_unicorn", reference=None,
+                            rung="unicorn" if rng.random() < 0.1 else "potential_unicorn", reference=None,
                             granted_on=pu, valid_from=pu, valid_until=None, batch=f"{pu.year}年独角兽榜单",
                             source="demo", revoked_on=None, revoke_reason=None, created_by_id=None, created_at=created))
                         did += 1
@@ -219,7 +219,7 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
             last = last - dt.timedelta(days=rng.randint(20, 90))
 
         # Cultivation: each company may be on the list of its next rung, this year or next.
-        has_gazelle = any(r["company_id"] == cid and r["kind"] == "gazelle" for r in designation_rows[-6:])
+        has_gazelle = any(r["company_id"] == cid and r["rung"] == "gazelle" for r in designation_rows[-6:])
         target = None
         if not registered and not hnte_start and rng.random() < 0.3:
             target = "tech_sme"
@@ -231,7 +231,7 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
             year = rng.choice([ref.year, ref.year + 1])
             status = rng.choice(["pool", "pool", "key", "submitted"]) if year > ref.year else rng.choice(["pool", "key", "submitted", "submitted", "rejected"])
             since = dt.datetime(ref.year, rng.randint(1, ref.month), rng.randint(1, 28), 9, tzinfo=dt.timezone.utc)
-            track_rows.append(dict(id=tid, company_id=cid, target_kind=target, year=year, status=status,
+            track_rows.append(dict(id=tid, company_id=cid, target_rung=target, year=year, status=status,
                 status_since=since, owner_id=officer_id, designation_id=None, reopened_from_id=None, note=None,
                 version=1, created_at=since))
             transition_rows.append(dict(track_id=tid, from_status=None, to_status=status, at=since,
@@ -240,7 +240,7 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
         # Last year's decided HNTE list: certificates first issued last year were recognised
         # through a track; some prospects were rejected. Gives the projection a recognition rate.
         if hnte_start and hnte_start.year == ref.year - 1 and rng.random() < 0.7:
-            first_hnte = next(r["id"] for r in designation_rows if r["company_id"] == cid and r["kind"] == "hnte")
+            first_hnte = next(r["id"] for r in designation_rows if r["company_id"] == cid and r["rung"] == "hnte")
             decided = [("recognized", first_hnte, "认定通过（演示数据）")]
         elif not hnte_start and registered and rng.random() < 0.08:
             decided = [("rejected", None, "评审未通过（演示数据）")]
@@ -248,7 +248,7 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
             decided = []
         for status, designation_id, reason in decided:
             since = dt.datetime(ref.year - 1, 11, rng.randint(1, 28), 9, tzinfo=dt.timezone.utc)
-            track_rows.append(dict(id=tid, company_id=cid, target_kind="hnte", year=ref.year - 1, status=status,
+            track_rows.append(dict(id=tid, company_id=cid, target_rung="hnte", year=ref.year - 1, status=status,
                 status_since=since, owner_id=officer_id, designation_id=designation_id, reopened_from_id=None,
                 note=None, version=1, created_at=since))
             transition_rows.append(dict(track_id=tid, from_status="submitted", to_status=status, at=since,

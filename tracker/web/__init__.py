@@ -1,0 +1,1 @@
+"""What the blueprints share: turning service errors into form errors, small forms, access decorators."""
