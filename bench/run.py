@@ -81,8 +81,8 @@ def build_city(app, companies: int, seed: int, as_of: dt.date, reuse: bool) -> N
 
     from tracker.extensions import db
     from tracker.models import Company
-    from tracker.services.ops import demo_city as demo
-    from tracker.services.indicators import targets as plan
+    from tracker.services.indicators import targets
+    from tracker.services.ops import demo_city
 
     if reuse:
         with app.app_context():
@@ -99,9 +99,9 @@ def build_city(app, companies: int, seed: int, as_of: dt.date, reuse: bool) -> N
     recreate_database(BENCH_DB)
     with app.app_context():
         upgrade()
-        plan.seed_plan()
+        targets.seed_plan()
         start = time.perf_counter()
-        counts = demo.generate(companies=companies, seed=seed, reference=as_of)
+        counts = demo_city.generate(companies=companies, seed=seed, reference=as_of)
         elapsed = time.perf_counter() - start
     report("generate", f"{counts.companies} companies, {counts.visits} visits", f"{elapsed:.1f} s")
     report("generate", f"{counts.designations} designations, {counts.follow_ups} follow-ups, {counts.tracks} tracks", f"{counts.users} users")
@@ -201,7 +201,7 @@ def bench_pages(app, clients: int, seconds: float, workers: int) -> None:
                 ("company list, search (manager)", "manager.wujin@example.com", maybe("companies.index", q="常州恒")),
                 ("company page (manager)", "manager.wujin@example.com", "COMPANY"),
                 ("My work (officer)", officer_email, maybe("work.my_work")),
-                ("cultivation board (manager)", "manager.wujin@example.com", maybe("pipeline.board", kind="hnte", year=2026)),
+                ("cultivation board (manager)", "manager.wujin@example.com", maybe("cultivation.board", rung="hnte", year=2026)),
                 ("dashboard (admin)", "admin@example.com", maybe("indicators.dashboard")),
             ]
     port = free_port()
@@ -261,19 +261,15 @@ def bench_pages(app, clients: int, seconds: float, workers: int) -> None:
 
 # ---------------------------------------------------------------------------------------------
 def bench_reminders(app, as_of: dt.date, max_emails: int) -> None:
-    try:
-        from tracker.services.notifications import reminders
-    except ImportError:
-        report("reminders", "sweep", "n/a (not built)")
-        return
     from tracker.extensions import db
     from tracker.models import Notification
+    from tracker.services.notifications import sweep
 
     with app.app_context():
         db.session.execute(Notification.__table__.delete())
         db.session.commit()
         start = time.perf_counter()
-        reminders.sweep(as_of)
+        sweep.sweep(as_of)
         elapsed = time.perf_counter() - start
         rows = db.session.scalar(select(func.count(Notification.id)))
     report("reminders", "sweep over the whole city", f"{elapsed:.2f} s, {rows} outbox rows")
@@ -282,13 +278,9 @@ def bench_reminders(app, as_of: dt.date, max_emails: int) -> None:
 
 def bench_delivery(app, max_emails: int) -> None:
     """Deliver up to `max_emails` pending rows to an SMTP server on loopback; emails per second."""
-    try:
-        from aiosmtpd.controller import Controller
+    from tracker.services.notifications import mailer
+    from aiosmtpd.controller import Controller
 
-        from tracker.services.notifications import mailer
-    except ImportError:
-        report("reminders", "delivery", "n/a (not built)")
-        return
     from tracker.extensions import db
     from tracker.models import Notification
 

@@ -5,6 +5,8 @@ The suite runs against one database per run, chosen by TEST_DB:
 - `postgresql`: a new database created on TEST_PG_URL's server and dropped at the end.
 Redis, when a test needs it, is a database number claimed for this run only.
 Under CI=true (or REQUIRE_SERVICES=1) a missing service fails the run instead of skipping.
+Hypothesis keeps its example database and caches under the system's temporary folder, never in
+the checkout.
 """
 
 from __future__ import annotations
@@ -25,11 +27,28 @@ os.environ.setdefault("APP_ENV", "test")
 for _name in ("DATABASE_URL", "CELERY_BROKER_URL", "MAIL_SERVER", "REDIS_URL"):
     os.environ.pop(_name, None)
 
+import redis  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from hypothesis import settings  # noqa: E402
+from hypothesis.configuration import set_hypothesis_home_dir  # noqa: E402
+from hypothesis.database import DirectoryBasedExampleDatabase  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from tracker import create_app  # noqa: E402
 from tracker.extensions import db  # noqa: E402
+from tracker.models import Assignment  # noqa: E402
+from tracker.rules.uscc import make_code  # noqa: E402
+from tracker.services.accounts.users import create_user  # noqa: E402
+from tracker.services.companies.records import create_company  # noqa: E402
+from tracker.services.designations.grants import grant_designation  # noqa: E402
+from tracker.services.unit_of_work import unit_of_work  # noqa: E402
+
+# Kept across runs (a failing example is replayed first next time), outside the checkout.
+HYPOTHESIS_HOME = Path(tempfile.gettempdir()) / "tracker-hypothesis"
+set_hypothesis_home_dir(HYPOTHESIS_HOME)
+settings.register_profile("tracker", database=DirectoryBasedExampleDatabase(str(HYPOTHESIS_HOME / "examples")))
+settings.load_profile("tracker")
 
 TEST_DB = os.environ.get("TEST_DB", "sqlite")
 PG_SERVER_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -72,8 +91,6 @@ def database_url():
 @pytest.fixture(scope="session")
 def redis_url():
     """A Redis database number claimed for this run (released at the end)."""
-    import redis
-
     client = None
     try:
         for number in range(1, 16):
@@ -109,8 +126,6 @@ def base_config(database_url: str) -> dict:
 @pytest.fixture(scope="session")
 def _schema(database_url):
     """Build the schema once per run through the migrations, as production does."""
-    from flask_migrate import upgrade
-
     app = create_app(base_config(database_url))
     with app.app_context():
         upgrade()
@@ -179,8 +194,6 @@ class Factory:
         return self._n
 
     def user(self, role: str = "officer", district: str | None = "wujin", email: str | None = None, name: str | None = None):
-        from tracker.services.accounts.users import create_user
-
         n = self._next()
         return create_user(
             None, email=email or f"{role}{n}@example.com", name=name or f"{role}{n}", role=role,
@@ -188,23 +201,17 @@ class Factory:
         )
 
     def company(self, district: str = "wujin", officer=None, name: str | None = None, **fields):
-        from tracker.models import Assignment
-        from tracker.rules.uscc import make_code
-        from tracker.services.companies.records import create_company
-
         n = self._next()
         data = {"uscc": make_code(f"9132041200000{n:04d}"), "name": name or f"测试企业{n}", "district": district}
         data.update(fields)
         company = create_company(None, data)
         if officer is not None:
-            db.session.add(Assignment(company_id=company.id, officer_id=officer.id, is_primary=True, assigned_from=dt.date(2023, 1, 1)))
-            db.session.commit()
+            with unit_of_work():
+                db.session.add(Assignment(company_id=company.id, officer_id=officer.id, is_primary=True, assigned_from=dt.date(2023, 1, 1)))
         return company
 
-    def designation(self, company, kind: str, granted_on: dt.date, **fields):
-        from tracker.services.designations.grants import grant_designation
-
-        return grant_designation(None, company, kind, granted_on=granted_on, **fields)
+    def designation(self, company, rung: str, granted_on: dt.date, **fields):
+        return grant_designation(None, company, rung, granted_on=granted_on, **fields)
 
 
 @pytest.fixture

@@ -7,9 +7,33 @@ import os
 from pathlib import Path
 
 from flask import Flask, render_template, request
+from sqlalchemy import event
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from tracker import models  # noqa: F401  (register every table with the metadata)
+from tracker.admin.views import bp as admin_bp
+from tracker.api.views import bp as api_bp
+from tracker.auditlog.views import bp as auditlog_bp
+from tracker.auth.loader import configure_login
+from tracker.auth.views import bp as auth_bp
+from tracker.candidates.views import bp as candidates_bp
+from tracker.celery_setup import celery_init_app
+from tracker.cli import register as register_cli
+from tracker.companies.views import bp as companies_bp
 from tracker.config import DEV_SECRET_KEY, INSTANCE, from_environment
+from tracker.cultivation.views import bp as cultivation_bp
+from tracker.designations.views import bp as designations_bp
 from tracker.extensions import bootstrap, csrf, db, login_manager, migrate
+from tracker.imports.views import bp as imports_bp
+from tracker.indicators.views import bp as indicators_bp
+from tracker.main import template_helpers
+from tracker.main.views import bp as main_bp
+from tracker.notifications.views import bp as notifications_bp
+from tracker.registries.views import bp as registries_bp
+from tracker.services.errors import ServiceError
+from tracker.visits.views import bp as visits_bp
+from tracker.work.views import bp as work_bp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     _refuse_unsafe_production(app)
     os.makedirs(app.instance_path, exist_ok=True)
+    _trust_proxies(app)
 
     register_extensions(app)
     register_blueprints(app)
@@ -34,9 +59,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     register_security_headers(app)
-
-    from tracker.celery_setup import celery_init_app
-
     celery_init_app(app)
     return app
 
@@ -51,16 +73,24 @@ def _refuse_unsafe_production(app: Flask) -> None:
             )
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_HOPS reverse proxies, take the client's address from X-Forwarded-For.
+
+    Every request then comes from the proxy, so `request.remote_addr` (what the login throttle and
+    session protection use) would be the proxy's; ProxyFix takes the entry that many hops from the
+    right. With 0 the header is ignored, because a client could write anything in it.
+    """
+    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)
+
+
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
-
-    from tracker import models  # noqa: F401  (register every table with the metadata)
-    from tracker.auth.loader import configure_login
-
     configure_login(login_manager)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -70,8 +100,6 @@ def register_extensions(app: Flask) -> None:
 
 def _tune_sqlite(engine) -> None:
     # WAL and a busy timeout let the web process and the Celery worker share the file.
-    from sqlalchemy import event
-
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
@@ -82,31 +110,16 @@ def _tune_sqlite(engine) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from tracker.admin.views import bp as admin_bp
-    from tracker.api.views import bp as api_bp
-    from tracker.auditlog.views import bp as auditlog_bp
-    from tracker.auth.views import bp as auth_bp
-    from tracker.candidates.views import bp as candidates_bp
-    from tracker.companies.views import bp as companies_bp
-    from tracker.designations.views import bp as designations_bp
-    from tracker.imports.views import bp as imports_bp
-    from tracker.indicators.views import bp as indicators_bp
-    from tracker.main.views import bp as main_bp
-    from tracker.notifications.views import bp as notifications_bp
-    from tracker.pipeline.views import bp as pipeline_bp
-    from tracker.registries.views import bp as registries_bp
-    from tracker.visits.views import bp as visits_bp
-    from tracker.work.views import bp as work_bp
-
+    """One blueprint per feature."""
     for blueprint in (
-        auth_bp, main_bp, companies_bp, designations_bp, admin_bp, work_bp, visits_bp, pipeline_bp,
+        auth_bp, main_bp, companies_bp, designations_bp, admin_bp, work_bp, visits_bp, cultivation_bp,
         auditlog_bp, indicators_bp, registries_bp, api_bp, imports_bp, notifications_bp, candidates_bp,
     ):
         app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from tracker.services.errors import ServiceError
+    """Error pages in Chinese (JSON under /api/), for HTTP errors and refused service calls."""
 
     def render_error(error):
         code = getattr(error, "code", 500) or 500
@@ -125,14 +138,12 @@ def register_errorhandlers(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
 
-    from sqlalchemy.orm.exc import StaleDataError
-
     @app.errorhandler(StaleDataError)
     def stale_data(error: StaleDataError):
         # A versioned row changed between our read and our write and no service caught it:
-        # refuse clearly rather than answer 500; nothing was written.
-        from tracker.extensions import db
-
+        # refuse clearly rather than answer 500; nothing was written. (Use cases turn this into
+        # Conflict inside their unit of work; this is the net for a flush outside one, whose
+        # session must be rolled back before it can be used again.)
         db.session.rollback()
         message = "数据已被他人修改，请刷新页面后重试（您的修改未保存）"
         if request.path.startswith("/api/"):
@@ -147,15 +158,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from tracker.main import template_helpers
-
+    """Jinja filters and globals (Chinese labels, dates, menu)."""
     template_helpers.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
-    from tracker.cli import register
-
-    register(app)
+    """The `flask` commands."""
+    register_cli(app)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -5,24 +5,20 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import func, select
 
-from tracker.extensions import db
-from tracker.models import Company
+from tracker.imports import cli as import_cli
+from tracker.indicators import cli as indicator_cli
+from tracker.maintenance import cli as maintenance_cli
 from tracker.models.user import ROLES
-from tracker.services.ops import demo_city as demo
-from tracker.services.indicators import targets as plan
-from tracker.services.accounts import users as user_service
+from tracker.notifications import cli as notification_cli
+from tracker.services.accounts import users
 from tracker.services.errors import ServiceError
+from tracker.services.indicators import targets
+from tracker.services.ops import demo_city
 
 
 def register(app: Flask) -> None:
-    from tracker.imports import cli as import_cli
-    from tracker.indicators import cli as indicator_cli
-    from tracker.notifications import cli as notification_cli
-
-    from tracker.maintenance import cli as maintenance_cli
-
+    """Add every command to the app's CLI: the general ones here, each feature's from its cli.py."""
     for feature in (import_cli, indicator_cli, notification_cli, maintenance_cli):
         feature.register(app)
 
@@ -36,7 +32,7 @@ def register(app: Flask) -> None:
     def seed_plan() -> None:
         """Load the plan's 200 targets (idempotent; checks that district figures add up)."""
         try:
-            result = plan.seed_plan()
+            result = targets.seed_plan()
         except ServiceError as exc:
             raise click.ClickException(exc.message) from exc
         click.echo(f"目标 {result['rows']} 行：新增 {result['created']}，更新 {result['updated']}")
@@ -47,18 +43,18 @@ def register(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing when companies already exist.")
     def demo_data(companies: int, seed: int, if_empty: bool) -> None:
         """Generate a deterministic synthetic city into an empty database."""
-        if if_empty and db.session.scalar(select(func.count(Company.id))):
+        if if_empty and demo_city.has_companies():
             click.echo("已有企业数据，跳过演示数据")
             return
         try:
-            counts = demo.generate(companies=companies, seed=seed)
+            counts = demo_city.generate(companies=companies, seed=seed)
         except RuntimeError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(
             f"演示数据：用户 {counts.users}，企业 {counts.companies}，资质 {counts.designations}，"
             f"走访 {counts.visits}，诉求 {counts.follow_ups}，培育记录 {counts.tracks}"
         )
-        click.echo(f"演示账号密码均为 {demo.DEMO_PASSWORD}：admin@example.com、manager.wujin@example.com、officer.wujin.1@example.com")
+        click.echo(f"演示账号密码均为 {demo_city.DEMO_PASSWORD}：admin@example.com、manager.wujin@example.com、officer.wujin.1@example.com")
 
     @app.cli.command("create-user")
     @click.option("--email", required=True)
@@ -71,7 +67,7 @@ def register(app: Flask) -> None:
         if password is None:
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         try:
-            user = user_service.create_user(None, email=email, name=name or "", role=role, password=password, district=district)
+            user = users.create_user(None, email=email, name=name or "", role=role, password=password, district=district)
         except ServiceError as exc:
             raise click.ClickException(exc.message) from exc
         click.echo(f"已创建用户 {user.email}（{user.role_name}）")

@@ -75,7 +75,9 @@ def from_environment() -> dict:
                 if broker.startswith(("redis://", "rediss://")) else {}
             ),
         },
-        # Mail: Flask-Mail's names. Without MAIL_SERVER, messages are written as .eml files.
+        # Mail, sent over smtplib by tracker/services/notifications/mailer.py (it tells temporary 4xx
+        # from permanent 5xx refusals and reuses one connection). Without MAIL_SERVER, messages are
+        # written as .eml files.
         "MAIL_SERVER": mail_server,
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
@@ -103,12 +105,14 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_SECURE": app_env == "production",
         "REMEMBER_COOKIE_DURATION": dt.timedelta(days=_int("REMEMBER_COOKIE_DAYS", 14)),
         # Login throttling (tracker/services/accounts/throttle.py): failures per account / per client IP
-        # within LOGIN_LOCKOUT_SECONDS; reaching either locks sign-in until the window ends.
+        # within LOGIN_LOCKOUT_SECONDS; reaching either locks sign-in until the window that began
+        # with the first of them ends. TRUSTED_PROXY_HOPS: reverse proxies whose X-Forwarded-For
+        # names the client (werkzeug's ProxyFix, applied in create_app).
         "LOGIN_FAILURES_PER_ACCOUNT": _int("LOGIN_FAILURES_PER_ACCOUNT", 5),
         "LOGIN_FAILURES_PER_IP": _int("LOGIN_FAILURES_PER_IP", 50),
         "LOGIN_LOCKOUT_SECONDS": _int("LOGIN_LOCKOUT_SECONDS", 900),
         "TRUSTED_PROXY_HOPS": _int("TRUSTED_PROXY_HOPS", 0),
-        # Business settings (DOMAIN.md [A] rules kept configurable).
+        # Business settings (docs/DOMAIN.md [A] rules kept configurable).
         "VISIT_EDIT_WINDOW_DAYS": _int("VISIT_EDIT_WINDOW_DAYS", 7),
         "TRACK_STALE_DAYS": _int("TRACK_STALE_DAYS", 60),
         # Upload limits checked before an xlsx (a zip) is parsed, and the rows of any import.

@@ -12,14 +12,14 @@ import datetime as dt
 from celery import shared_task
 from sqlalchemy.exc import OperationalError
 
-from tracker.services.notifications import mailer, reminders
-from tracker.services.ops import heartbeat as system
+from tracker.services.notifications import digests, mailer, sweep
+from tracker.services.ops.heartbeat import record_heartbeat
 
 
 @shared_task(name="workers.tasks.heartbeat")
 def heartbeat() -> str:
     """Record that a worker is alive (shown on the admin page), proving the broker round trip."""
-    return system.record_heartbeat()
+    return record_heartbeat()
 
 
 def _day(today_iso: str | None) -> dt.date | None:
@@ -33,20 +33,20 @@ _SWEEP_RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": 5, "retry
 @shared_task(name="workers.tasks.sweep_reminders", **_SWEEP_RETRY)
 def sweep_reminders(today_iso: str | None = None) -> dict:
     """The daily sweep (beat 07:30): today's reminders, plus digests/reports a missed beat skipped."""
-    result = reminders.run_daily(_day(today_iso))
+    result = sweep.run_daily(_day(today_iso))
     return {"created": result.created, "digests": result.digests, "reports": result.reports}
 
 
 @shared_task(name="workers.tasks.weekly_digests", **_SWEEP_RETRY)
 def weekly_digests(today_iso: str | None = None) -> int:
     """Monday 08:00: one digest per officer for this ISO week."""
-    return reminders.weekly_digests(_day(today_iso))
+    return digests.weekly_digests(_day(today_iso))
 
 
 @shared_task(name="workers.tasks.monthly_reports", **_SWEEP_RETRY)
 def monthly_reports(today_iso: str | None = None) -> int:
     """The 1st, 08:00: one report per district manager for this month."""
-    return reminders.monthly_reports(_day(today_iso))
+    return digests.monthly_reports(_day(today_iso))
 
 
 @shared_task(name="workers.tasks.send_notification", bind=True, max_retries=None)

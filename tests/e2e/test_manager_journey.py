@@ -9,7 +9,7 @@ from tests.e2e.conftest import login, screenshot
 from tracker.clock import now, today
 from tracker.extensions import db
 from tracker.models import CultivationTrack, Designation, Visit
-from tracker.services.cultivation import tracks as svc
+from tracker.services.cultivation import tracks
 
 pytestmark = pytest.mark.e2e
 
@@ -31,13 +31,13 @@ def _city(factory):
                              visited_on=today() - dt.timedelta(days=20 + 40 * i), summary="走访了解研发投入"))
     db.session.commit()
     # Some tracks already on the board, in several columns, one stale; two companies left for the journey.
-    ids = svc.add_companies(manager, [c.id for c in companies[2:]], "hnte", today().year).created
-    tracks = [db.session.get(CultivationTrack, i) for i in ids]
-    svc.move_track(manager, tracks[0], "key")
-    svc.move_track(manager, tracks[1], "key")
-    svc.move_track(manager, tracks[1], "submitted")
-    svc.move_track(manager, tracks[2], "withdrawn", reason="企业暂缓申报")
-    tracks[3].status_since = now() - dt.timedelta(days=120)
+    ids = tracks.add_companies(manager, [c.id for c in companies[2:]], "hnte", today().year).created
+    on_board = [db.session.get(CultivationTrack, i) for i in ids]
+    tracks.move_track(manager, on_board[0], "key")
+    tracks.move_track(manager, on_board[1], "key")
+    tracks.move_track(manager, on_board[1], "submitted")
+    tracks.move_track(manager, on_board[2], "withdrawn", reason="企业暂缓申报")
+    on_board[3].status_since = now() - dt.timedelta(days=120)
     db.session.commit()
     return manager, companies
 
@@ -74,13 +74,13 @@ def test_manager_builds_a_list_and_moves_cards_across_the_board(app, factory, ne
     screenshot(page, "manager-company-list")
     for company in companies[:2]:
         page.check(f"input[name=company_ids][value='{company.id}']")
-    page.select_option("select[name=target_kind]", "hnte")
+    page.select_option("select[name=target_rung]", "hnte")
     page.fill("input[name=year]", str(year))
     with page.expect_navigation():
         page.click("[data-testid=bulk-add-tracks]")
     assert f"已将2家企业加入{year}年高新技术企业培育名单" in page.locator(".alert-success").inner_text()
 
-    page.goto(f"/pipeline/?kind=hnte&year={year}")
+    page.goto(f"/cultivation/?rung=hnte&year={year}")
     assert _column_of(page, first) == "pool"
     assert page.locator("[data-testid=count-pool]").inner_text() == "5"
     assert page.locator(".pipeline-card.stale").count() == 1
@@ -114,14 +114,14 @@ def test_manager_builds_a_list_and_moves_cards_across_the_board(app, factory, ne
     assert _column_of(page, first) == "recognized"
     assert _column_of(page, second) == "pool"
     designation = db.session.scalar(select(Designation).where(Designation.company_id == companies[0].id))
-    assert designation.kind == "hnte" and designation.reference == "GR202632009999"
+    assert designation.rung == "hnte" and designation.reference == "GR202632009999"
     screenshot(page, "manager-board-after-moves")
 
-    page.goto(f"/pipeline/funnel?kind=hnte&year={year}")
+    page.goto(f"/cultivation/funnel?rung=hnte&year={year}")
     assert page.locator("[data-testid=funnel-recognized] td").nth(1).inner_text() == "1"
     screenshot(page, "manager-funnel")
 
-    page.goto("/pipeline/workload")
+    page.goto("/cultivation/workload")
     assert page.locator("[data-testid=workload-table] tbody tr").count() == 3
     screenshot(page, "manager-workload")
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from tracker.models.company import CompanyYearFigures
+from tracker.rules import figures as figure_rules
 from tracker.rules import import_formats as fmt
 
 
@@ -59,6 +60,14 @@ def test_missing_required_columns_are_named():
 def test_figure_columns_follow_the_model_fields_in_order():
     figure_fields = [c.field for c in fmt.FIGURE_COLUMNS][3:]
     assert tuple(figure_fields) == CompanyYearFigures.FIELDS
+    assert tuple(figure_rules.FIELDS) == CompanyYearFigures.FIELDS  # the rule the importer applies
+
+
+@pytest.mark.parametrize("header", ["资质类型", "kind", "类型", " KIND "])
+def test_the_rung_column_keeps_its_chinese_header_and_english_alias(header):
+    hmap = fmt.map_headers(fmt.DESIGNATION_COLUMNS, ["uscc", header, "认定日期"])
+    assert hmap.positions == {"uscc": 0, "rung": 1, "granted_on": 2} and hmap.missing == []
+    assert fmt.template_headers("designations")[2] == "资质类型"
 
 
 def test_numbers():

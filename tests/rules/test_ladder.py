@@ -8,7 +8,7 @@ D = dt.date
 
 @dataclass
 class Des:
-    kind: str
+    rung: str
     valid_from: dt.date
     valid_until: dt.date | None = None
     revoked_on: dt.date | None = None
@@ -90,9 +90,9 @@ def test_demotion_when_higher_rung_revoked_but_lower_still_held():
     assert changes[-1] == (D(2026, 1, 1), "hnte", "prospect", "lapse")
 
 
-def test_parse_kind_accepts_codes_and_chinese_names():
-    assert ladder.parse_kind("高新技术企业") == "hnte"
-    assert ladder.parse_kind("科技型中小企业（评价入库）") == "tech_sme"
-    assert ladder.parse_kind("HNTE") == "hnte"
-    assert ladder.parse_kind("瞪羚") == "gazelle"
-    assert ladder.parse_kind("大企业") is None
+def test_parse_rung_accepts_codes_and_chinese_names():
+    assert ladder.parse_rung("高新技术企业") == "hnte"
+    assert ladder.parse_rung("科技型中小企业（评价入库）") == "tech_sme"
+    assert ladder.parse_rung("HNTE") == "hnte"
+    assert ladder.parse_rung("瞪羚") == "gazelle"
+    assert ladder.parse_rung("大企业") is None

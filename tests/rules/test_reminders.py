@@ -69,7 +69,7 @@ class T:
     status: str = "key"
     owner_id: int | None = 7
     officer_id: int | None = 8
-    target_kind: str = "hnte"
+    target_rung: str = "hnte"
     company_id: int = 1
     company_name: str = "甲公司"
     district: str = "wujin"

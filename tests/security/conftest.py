@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import base_config
 from tracker import create_app
+from tracker.extensions import db
 
 
 @pytest.fixture
@@ -19,7 +20,5 @@ def web(app, database_url):
     other = create_app(dict(base_config(database_url)))
     yield other
     with other.app_context():
-        from tracker.extensions import db
-
         db.session.remove()
         db.engine.dispose()

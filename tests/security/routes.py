@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import func, inspect, select, table, text
 
 from tracker.extensions import db
+from tracker.services.ops import demo_city
 
 SKIP_ENDPOINTS = {"static", "bootstrap.static"}
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -21,10 +22,7 @@ ADMIN_PASSWORD = "changzhou2027"
 
 def build_world() -> None:
     """Fill the database with a small deterministic demo city (users, companies, visits ...)."""
-    from tracker.services.ops import demo_city as demo
-
-    demo.generate(companies=12, seed=7, reference=dt.date(2026, 6, 30))
-    db.session.commit()
+    demo_city.generate(companies=12, seed=7, reference=dt.date(2026, 6, 30))
     if db.engine.dialect.name == "postgresql":
         # The demo inserts explicit ids; move each sequence past them so later inserts work.
         for name in inspect(db.engine).get_table_names():

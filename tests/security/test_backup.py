@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 from tests.conftest import PG_SERVER_URL, TEST_DB, Factory, base_config
 from tracker import create_app
 from tracker.extensions import db
+from tracker.services.companies.records import soft_delete_company
 from tracker.services.ops.backup import table_counts
 
 
@@ -32,8 +33,6 @@ def fresh_database_url(tmp_path):
 
 
 def _populate(factory):
-    from tracker.services.companies.records import soft_delete_company
-
     admin = factory.user("admin")
     officer = factory.user("officer", "wujin")
     companies = [factory.company("wujin", officer=officer, name=f"备份企业{n}") for n in range(3)]

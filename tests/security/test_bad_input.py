@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from tests.conftest import base_config
 from tests.security.routes import (
@@ -24,6 +24,7 @@ from tests.security.routes import (
 )
 from tracker import create_app
 from tracker.extensions import db
+from tracker.models import User
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 SKIP = {"auth.logout"}  # would end the session under test; covered in test_sessions
@@ -139,10 +140,6 @@ def _crawl(client, get_routes) -> dict[tuple[str, str], dict[str, str]]:
 
 def _overrides() -> dict[str, int]:
     # The administrator must not fuzz their own account out of existence; use an officer's.
-    from sqlalchemy import select
-
-    from tracker.models import User
-
     officer_id = db.session.scalar(select(User.id).where(User.role == "officer").order_by(User.id))
     return {"user_id": officer_id or real_id("user_id")}
 

@@ -9,6 +9,8 @@ import csv
 import datetime as dt
 import io
 
+from openpyxl import load_workbook
+
 from tests.conftest import Factory
 from tests.security.routes import routes, url_for_rule
 
@@ -21,8 +23,6 @@ def _cells(response) -> tuple[str, list[str]] | None:
     """('csv'|'xlsx', every cell as text) for a spreadsheet response, else None."""
     body = response.get_data()
     if body.startswith(b"PK") or "spreadsheetml" in (response.mimetype or ""):
-        from openpyxl import load_workbook
-
         book = load_workbook(io.BytesIO(body), read_only=True)
         cells = [str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
         book.close()

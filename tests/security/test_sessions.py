@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import Factory
+from tests.conftest import Factory, _empty_tables
+from tracker import create_app
 from tracker.extensions import db
 from tracker.models import User
+from tracker.services.accounts.users import set_active
 
 
 def _login(client, user, remember=True):
@@ -79,8 +81,6 @@ def test_own_password_change_ends_every_session(app, web, factory):
 
 
 def test_deactivation_ends_sessions(app, web, factory):
-    from tracker.services.accounts.users import set_active
-
     admin = factory.user("admin")
     user = factory.user("officer")
     browser = web.test_client()
@@ -166,8 +166,6 @@ def test_reauthenticate_next_is_same_site_only(remembered_admin):
 
 
 def test_production_cookies_are_secure(monkeypatch, database_url, _schema):
-    from tracker import create_app
-
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-production-secret-key-that-is-long-enough")
     prod = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False})
@@ -178,8 +176,6 @@ def test_production_cookies_are_secure(monkeypatch, database_url, _schema):
     assert config["SESSION_COOKIE_SAMESITE"] == "Lax" and config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
     assert config["REMEMBER_COOKIE_DURATION"].days <= 30
     with prod.app_context():
-        from tests.conftest import _empty_tables
-
         _empty_tables(_schema)
         user = Factory(prod).user("officer")
         response = prod.test_client().post(

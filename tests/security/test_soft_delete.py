@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
-import pytest
+from openpyxl import load_workbook
 
 from tests.conftest import Factory
 from tests.security.routes import routes
 from tracker.clock import today
 from tracker.extensions import db
-from tracker.services.companies import records as company_service
-from tracker.services.companies import stage_counts as overview
+from tracker.services.companies import records as company_records
+from tracker.services.companies import stage_counts
+from tracker.services.indicators.rollup import roll_up
 
 GONE = "已删除的溧阳企业"
 
 
 def _indicator_figures(as_of):
-    indicators = pytest.importorskip("tracker.services.indicators.rollup")
-    if not hasattr(indicators, "roll_up"):
-        pytest.skip("no indicator roll-up yet")
-    return {f.indicator.code: f.actual for f in indicators.roll_up(as_of).figures}
+    return {f.indicator.code: f.actual for f in roll_up(as_of).figures}
 
 
 def _signed_in(web, user):
@@ -32,10 +31,6 @@ def _signed_in(web, user):
 def _text(response) -> str:
     body = response.get_data()
     if body.startswith(b"PK"):  # xlsx
-        import io
-
-        from openpyxl import load_workbook
-
         book = load_workbook(io.BytesIO(body), read_only=True)
         text = " ".join(str(v) for s in book.worksheets for r in s.iter_rows(values_only=True) for v in r if v is not None)
         book.close()
@@ -49,17 +44,17 @@ def test_a_deleted_company_disappears_everywhere_and_comes_back(web, app, factor
     officer = factory.user("officer", "liyang")
     kept = factory.company("liyang", officer=officer, name="保留的溧阳企业")
     factory.designation(kept, "hnte", dt.date(2025, 1, 1))
-    baseline_home = overview.home_summary(admin)["total"]
+    baseline_home = stage_counts.home_summary(admin)["total"]
     baseline_figures = _indicator_figures(today())
 
     gone = factory.company("liyang", officer=officer, name=GONE)
     factory.designation(gone, "hnte", dt.date(2025, 1, 1))
-    assert overview.home_summary(admin)["total"] == baseline_home + 1
+    assert stage_counts.home_summary(admin)["total"] == baseline_home + 1
     assert _indicator_figures(today()) != baseline_figures  # the company counts while it exists
-    company_service.soft_delete_company(admin, gone, "重复录入")
+    company_records.soft_delete_company(admin, gone, "重复录入")
 
-    assert overview.home_summary(admin)["total"] == baseline_home
-    assert overview.home_summary(manager)["total"] == baseline_home
+    assert stage_counts.home_summary(admin)["total"] == baseline_home
+    assert stage_counts.home_summary(manager)["total"] == baseline_home
     assert _indicator_figures(today()) == baseline_figures
 
     for user in (admin, manager, officer):
@@ -85,4 +80,4 @@ def test_a_deleted_company_disappears_everywhere_and_comes_back(web, app, factor
     assert restored.status_code == 302
     assert GONE in admin_client.get("/companies/?q=已删除").get_data(as_text=True)
     db.session.expire_all()
-    assert overview.home_summary(admin)["total"] == baseline_home + 1
+    assert stage_counts.home_summary(admin)["total"] == baseline_home + 1

@@ -1,16 +1,58 @@
-"""Login throttling per account and per IP; shared through Redis by every process."""
+"""Login throttling per account and per IP; shared through Redis by every process.
+
+Time is a fake clock (`clock`), advanced by the tests instead of sleeping: the throttle's `limits`
+storages stamp failures with `time.time()` of their own modules (the Redis one passes the stamp to
+its script), so replacing that and the throttle's clock moves both backends' windows at once.
+"""
 
 from __future__ import annotations
 
+import importlib
 import time
 
 import pytest
+import redis
+from sqlalchemy import select
 
 from tests.conftest import Factory, base_config
 from tracker import create_app
+from tracker.extensions import db
+from tracker.models import AuditEvent
 from tracker.services.accounts.throttle import PREFIX, get_throttle
 
 LOCK_TEXT = "登录失败次数过多"
+_STORAGE_MODULES = ("limits.storage.memory", "limits.storage.redis")
+
+
+class FakeClock:
+    """Seconds since the epoch that only move when a test says so."""
+
+    def __init__(self):
+        self.now = float(int(time.time()))  # whole seconds: window arithmetic stays exact
+
+    def time(self) -> float:
+        return self.now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The fake clock, installed in the limits storages; `throttled` gives it to an app's throttle."""
+    fake = FakeClock()
+    for name in _STORAGE_MODULES:
+        monkeypatch.setattr(importlib.import_module(name), "time", fake)
+    return fake
+
+
+def throttled(app, clock):
+    """The app, its throttle reading the fake clock."""
+    get_throttle(app).clock = clock
+    return app
 
 
 def _browser(app, ip="10.0.0.1"):
@@ -26,9 +68,9 @@ def _login(client, email, password, ip=None):
 
 
 @pytest.fixture
-def strict(web):
+def strict(web, clock):
     web.config.update(LOGIN_FAILURES_PER_ACCOUNT=3, LOGIN_FAILURES_PER_IP=5, LOGIN_LOCKOUT_SECONDS=60)
-    return web
+    return throttled(web, clock)
 
 
 def test_account_is_locked_after_repeated_failures_even_for_the_right_password(strict, web, factory):
@@ -69,23 +111,60 @@ def test_success_resets_the_account_counter(strict, web, factory):
     assert _login(client, user.email, Factory.PASSWORD).status_code == 302
 
 
-def test_lockout_expires(web, factory):
-    web.config.update(LOGIN_FAILURES_PER_ACCOUNT=2, LOGIN_LOCKOUT_SECONDS=1)
+def _two_failures_lock(web, clock, window: int):
+    """A browser on `web`, whose accounts lock after two failures within `window` seconds."""
+    web.config.update(LOGIN_FAILURES_PER_ACCOUNT=2, LOGIN_LOCKOUT_SECONDS=window)
+    return _browser(throttled(web, clock))
+
+
+def test_lockout_expires(web, factory, clock):
+    client = _two_failures_lock(web, clock, window=1)
     user = factory.user("officer")
-    client = _browser(web)
     _login(client, user.email, "wrong")
     _login(client, user.email, "wrong")
     assert _login(client, user.email, Factory.PASSWORD).status_code == 429
-    time.sleep(1.2)
+    clock.advance(1.2)
     assert _login(client, user.email, Factory.PASSWORD).status_code == 302
 
 
+def test_the_window_starts_at_the_first_failure(web, factory, clock):
+    client = _two_failures_lock(web, clock, window=60)
+    user = factory.user("officer")
+    _login(client, user.email, "wrong")
+    clock.advance(40)
+    locked = _login(client, user.email, "wrong")
+    assert locked.status_code == 429 and "请 1 分钟后再试" in locked.get_data(as_text=True)
+    assert get_throttle(web).locked_accounts([user.email]) == {user.email: 20}
+    clock.advance(20.5)  # 60 s after the first failure, not after the second
+    assert _login(client, user.email, Factory.PASSWORD).status_code == 302
+
+
+def test_forwarded_for_names_the_client_only_behind_a_trusted_proxy(database_url, app, factory, clock):
+    config = dict(base_config(database_url), LOGIN_FAILURES_PER_ACCOUNT=99, LOGIN_FAILURES_PER_IP=2)
+    direct, proxied = (throttled(create_app(dict(config, TRUSTED_PROXY_HOPS=hops)), clock) for hops in (0, 1))
+    user = factory.user("officer")
+
+    def attempt(web, forwarded_for, password="wrong"):
+        client = _browser(web, "10.0.0.1")  # the proxy's (or a client's) own address
+        return client.post("/login", data={"email": user.email, "password": password},
+                           headers={"X-Forwarded-For": forwarded_for})
+
+    # Behind one proxy, the last X-Forwarded-For entry is the client: two failures lock that address ...
+    attempt(proxied, "1.1.1.1, 203.0.113.5")
+    attempt(proxied, "203.0.113.5")
+    assert attempt(proxied, "203.0.113.5", Factory.PASSWORD).status_code == 429
+    # ... and not the proxy, nor the other clients behind it, nor the forged entries before it.
+    assert attempt(proxied, "203.0.113.5, 203.0.113.6", Factory.PASSWORD).status_code == 302
+    # Without a trusted proxy the header is ignored: a client cannot pick a fresh address per guess.
+    attempt(direct, "198.51.100.1")
+    attempt(direct, "198.51.100.2")
+    assert attempt(direct, "198.51.100.3", Factory.PASSWORD).status_code == 429
+    for other in (direct, proxied):
+        with other.app_context():
+            db.engine.dispose()
+
+
 def test_administrator_sees_locked_accounts_and_unlocks_them(strict, web, factory):
-    from sqlalchemy import select
-
-    from tracker.extensions import db
-    from tracker.models import AuditEvent
-
     admin = factory.user("admin")
     user = factory.user("officer")
     attacker = _browser(web)
@@ -127,10 +206,8 @@ def test_reauthentication_failures_count_too(strict, web, factory):
 
 
 @pytest.fixture
-def redis_apps(redis_url, database_url, app):
+def redis_apps(redis_url, database_url, app, clock):
     """Two app objects, as two gunicorn workers would be, sharing one Redis database."""
-    import redis
-
     client = redis.Redis.from_url(redis_url)
 
     def clear():
@@ -140,19 +217,17 @@ def redis_apps(redis_url, database_url, app):
     clear()
     config = dict(base_config(database_url), REDIS_URL=redis_url, LOGIN_FAILURES_PER_ACCOUNT=5,
                   LOGIN_FAILURES_PER_IP=8, LOGIN_LOCKOUT_SECONDS=2)
-    apps = [create_app(config), create_app(config)]
+    apps = [throttled(create_app(config), clock), throttled(create_app(config), clock)]
     yield apps
     clear()
     client.close()
     for other in apps:
         with other.app_context():
-            from tracker.extensions import db
-
             db.engine.dispose()
 
 
 @pytest.mark.pg_only
-def test_failures_across_two_app_instances_lock_the_account(redis_apps, factory):
+def test_failures_across_two_app_instances_lock_the_account(redis_apps, factory, clock):
     first, second = (a.test_client() for a in redis_apps)
     user = factory.user("officer")
     # 3 + 2 failures: neither process alone reached 5; only a shared store sees the lock.
@@ -164,7 +239,7 @@ def test_failures_across_two_app_instances_lock_the_account(redis_apps, factory)
         assert refused.status_code == 429 and LOCK_TEXT in refused.get_data(as_text=True)
     # The administrator's page (served by either process) shows the lock.
     assert user.email in get_throttle(redis_apps[1]).locked_accounts([user.email])
-    time.sleep(2.2)
+    clock.advance(2.2)
     assert _login(second, user.email, Factory.PASSWORD).status_code == 302
 
 
@@ -187,6 +262,4 @@ def test_redis_outage_falls_back_to_memory_without_a_500(database_url, app, fact
     _login(client, user.email, "wrong")
     assert _login(client, user.email, "wrong").status_code == 429
     with broken.app_context():
-        from tracker.extensions import db
-
         db.engine.dispose()

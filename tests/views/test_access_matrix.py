@@ -101,7 +101,7 @@ def _track(factory, ctx):
     from tracker.models import CultivationTrack
 
     if "track" not in ctx:
-        ctx["track"] = CultivationTrack(company_id=ctx["company"].id, target_kind="hnte", year=2026, status="pool")
+        ctx["track"] = CultivationTrack(company_id=ctx["company"].id, target_rung="hnte", year=2026, status="pool")
         db.session.add(ctx["track"])
         db.session.commit()
     return ctx["track"].id

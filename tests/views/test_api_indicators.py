@@ -10,7 +10,10 @@ from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.models import ApiToken, AuditEvent
-from tracker.services.indicators import tokens as indicator_api, targets as plan
+from tracker.services.accounts import users
+from tracker.services.errors import Forbidden, ServiceError
+from tracker.services.indicators import targets
+from tracker.services.indicators import tokens
 from tracker.services.indicators.rollup import roll_up
 
 D = dt.date
@@ -18,7 +21,7 @@ D = dt.date
 
 @pytest.fixture
 def city(app, factory):
-    plan.seed_plan()
+    targets.seed_plan()
     for district in ("wujin", "wujin", "liyang"):
         factory.designation(factory.company(district), "hnte", D(2025, 3, 1))
     return None
@@ -81,16 +84,16 @@ def test_bad_as_of_is_a_400_in_chinese(client, factory, city):
 def test_token_acts_with_its_owners_scope_and_can_be_revoked(client, factory, city):
     admin = factory.user("admin")
     manager = factory.user("manager", "liyang")
-    token, secret = indicator_api.issue_token(admin, manager.id, "省厅对接")
+    token, secret = tokens.issue_token(admin, manager.id, "省厅对接")
     stored = db.session.scalar(select(ApiToken).where(ApiToken.id == token.id))
-    assert secret not in (stored.token_hash, stored.prefix) and stored.token_hash == indicator_api.hash_token(secret)
+    assert secret not in (stored.token_hash, stored.prefix) and stored.token_hash == tokens.hash_token(secret)
     response = client.get("/api/v1/indicators?as_of=2026-11-24", headers=bearer(secret))
     assert response.status_code == 200
     first = response.get_json()["indicators"][0]
     assert first["actual"] == 1 and list(first["by_district"]) == ["liyang"]
     db.session.expire_all()
     assert stored.last_used_at is not None
-    indicator_api.revoke_token(admin, token.id)
+    tokens.revoke_token(admin, token.id)
     assert client.get("/api/v1/indicators", headers=bearer(secret)).status_code == 401
 
 
@@ -101,28 +104,24 @@ def test_bad_token_is_401_even_with_a_session(client, factory, city):
 
 
 def test_token_of_a_deactivated_owner_stops_working(client, factory, city):
-    from tracker.services.accounts import users
-
     admin = factory.user("admin")
     owner = factory.user("admin")
-    _, secret = indicator_api.issue_token(admin, owner.id, "备份核对")
+    _, secret = tokens.issue_token(admin, owner.id, "备份核对")
     assert client.get("/api/v1/indicators", headers=bearer(secret)).status_code == 200
     users.set_active(admin, owner, False)
     assert client.get("/api/v1/indicators", headers=bearer(secret)).status_code == 401
 
 
 def test_tokens_cannot_be_issued_to_officers_or_by_non_admins(app, factory):
-    from tracker.services.errors import Forbidden, ServiceError
-
     admin = factory.user("admin")
     officer = factory.user("officer", "wujin")
     manager = factory.user("manager", "wujin")
     with pytest.raises(ServiceError, match="服务专员"):
-        indicator_api.issue_token(admin, officer.id, "x")
+        tokens.issue_token(admin, officer.id, "x")
     with pytest.raises(Forbidden):
-        indicator_api.issue_token(manager, manager.id, "x")
+        tokens.issue_token(manager, manager.id, "x")
     with pytest.raises(ServiceError, match="用途"):
-        indicator_api.issue_token(admin, manager.id, "  ")
+        tokens.issue_token(admin, manager.id, "  ")
 
 
 def test_token_pages(client, factory, city):

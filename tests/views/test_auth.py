@@ -1,5 +1,8 @@
 import pytest
 
+from tracker import create_app
+from tracker.services.accounts.users import set_active
+
 
 def test_login_page_is_chinese_and_has_the_stable_field_names(client):
     html = client.get("/login").get_data(as_text=True)
@@ -22,8 +25,6 @@ def test_wrong_password_gives_a_message(client, auth, factory):
 
 
 def test_deactivated_user_cannot_log_in(client, auth, factory):
-    from tracker.services.accounts.users import set_active
-
     admin = factory.user("admin")
     user = factory.user("officer")
     set_active(admin, user, False)
@@ -77,8 +78,6 @@ def test_security_headers(client):
 
 
 def test_production_refuses_to_start_without_secret_key(monkeypatch):
-    from tracker import create_app
-
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):

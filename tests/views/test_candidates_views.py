@@ -104,7 +104,7 @@ def test_add_selected_companies_to_the_cultivation_list(client, auth, factory, c
     html = response.get_data(as_text=True)
     assert f"已加入 {YEAR + 1} 年科技型中小企业培育名单：2 家" in html and "跳过 1 家" in html
     tracks = db.session.scalars(select(CultivationTrack).order_by(CultivationTrack.company_id)).all()
-    assert [(t.company_id, t.target_kind, t.year, t.status) for t in tracks] == [
+    assert [(t.company_id, t.target_rung, t.year, t.status) for t in tracks] == [
         (city["ok"].id, "tech_sme", YEAR + 1, "pool"), (city["big"].id, "tech_sme", YEAR + 1, "pool"),
     ]
     # Twice: nothing new, and the page marks them as listed for that year.

@@ -25,7 +25,7 @@ def test_grant_with_hnte_defaults_changes_the_stage_at_once(client, manager_setu
     form = client.get(f"/companies/{company.id}/designations/new").get_data(as_text=True)
     assert f'value="{today().isoformat()}"' in form
     response = client.post(f"/companies/{company.id}/designations/new", data={
-        "kind": "hnte", "reference": "GR2025320001", "granted_on": "2025-12-01",
+        "rung": "hnte", "reference": "GR2025320001", "granted_on": "2025-12-01",
     })
     assert response.status_code == 302
     d = db.session.scalars(select(Designation)).one()
@@ -37,16 +37,16 @@ def test_grant_with_hnte_defaults_changes_the_stage_at_once(client, manager_setu
 
 def test_tech_sme_defaults_to_the_end_of_its_year(client, manager_setup):
     _, company = manager_setup
-    client.post(f"/companies/{company.id}/designations/new", data={"kind": "tech_sme", "granted_on": "2026-06-15"})
+    client.post(f"/companies/{company.id}/designations/new", data={"rung": "tech_sme", "granted_on": "2026-06-15"})
     assert db.session.scalars(select(Designation.valid_until)).one() == dt.date(2026, 12, 31)
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"kind": "", "granted_on": "2026-01-01"}, "请选择资质类型"),
-    ({"kind": "hnte", "granted_on": ""}, "请填写认定日期"),
-    ({"kind": "hnte", "granted_on": "2026-02-30"}, "不是有效的日期值"),
-    ({"kind": "dragon", "granted_on": "2026-01-01"}, "不是有效的选择"),
-    ({"kind": "gazelle", "granted_on": "2026-01-01", "valid_from": "2026-01-01", "valid_until": "2025-01-01"},
+    ({"rung": "", "granted_on": "2026-01-01"}, "请选择资质类型"),
+    ({"rung": "hnte", "granted_on": ""}, "请填写认定日期"),
+    ({"rung": "hnte", "granted_on": "2026-02-30"}, "不是有效的日期值"),
+    ({"rung": "dragon", "granted_on": "2026-01-01"}, "不是有效的选择"),
+    ({"rung": "gazelle", "granted_on": "2026-01-01", "valid_from": "2026-01-01", "valid_until": "2025-01-01"},
      "有效期至不能早于有效期起"),
 ])
 def test_grant_messages_per_field_and_nothing_saved(client, manager_setup, data, message):
@@ -93,7 +93,7 @@ def test_officers_may_not_and_other_districts_get_not_found(app, client, factory
     manager = factory.user("manager", "liyang")
     auth.login(manager)
     assert client.get(f"/companies/{mine.id}/designations/new").status_code == 404
-    assert client.post(f"/companies/{mine.id}/designations/new", data={"kind": "hnte", "granted_on": "2026-01-01"}).status_code == 404
+    assert client.post(f"/companies/{mine.id}/designations/new", data={"rung": "hnte", "granted_on": "2026-01-01"}).status_code == 404
     assert client.get(f"/companies/{mine.id}/designations/{d.id}/revoke").status_code == 404
     assert client.post(f"/companies/{mine.id}/designations/{d.id}/revoke",
                        data={"revoked_on": "2026-01-01", "reason": "x"}).status_code == 404

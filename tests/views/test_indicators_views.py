@@ -9,11 +9,14 @@ import re
 import pytest
 from openpyxl import load_workbook
 
+from tracker.api import views as api_views
 from tracker.extensions import db
+from tracker.indicators import views as indicator_views
 from tracker.models import AuditEvent, Carrier, CarrierLevel, CultivationTrack, IndicatorTarget
 from tracker.rules.indicators import INDICATOR_CODES
-from tracker.services.indicators import targets as plan
-from tracker.services.indicators.rollup import drill_down, roll_up
+from tracker.services.indicators import targets
+from tracker.services.indicators.drill_down import drill_down
+from tracker.services.indicators.rollup import roll_up
 
 D = dt.date
 TODAY = D(2026, 11, 24)
@@ -22,16 +25,13 @@ TODAY = D(2026, 11, 24)
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
     """The pages read today's date through these modules; pin it so figures are predictable."""
-    import tracker.api.views
-    import tracker.indicators.views
-
-    monkeypatch.setattr(tracker.indicators.views, "today", lambda: TODAY)
-    monkeypatch.setattr(tracker.api.views, "today", lambda: TODAY)
+    monkeypatch.setattr(indicator_views, "today", lambda: TODAY)
+    monkeypatch.setattr(api_views, "today", lambda: TODAY)
 
 
 @pytest.fixture
 def city(app, factory):
-    plan.seed_plan()
+    targets.seed_plan()
     wujin = [factory.company("wujin", name=f"武进企业{n}") for n in range(3)]
     liyang = factory.company("liyang", name="溧阳机密企业X")
     for company in wujin[:2] + [liyang]:
@@ -121,22 +121,33 @@ def test_drill_down_lists_and_bad_arguments(client, factory, city):
     assert "=HYPERLINK(&#34;x&#34;)孵化器" in carriers or "=HYPERLINK(&quot;x&quot;)孵化器" in carriers
 
 
+def test_drill_down_pages_through_the_rows(client, factory, city, app):
+    app.config["PAGE_SIZE"] = 2
+    login(client, factory, "admin")
+    first = client.get("/indicators/drill?code=hnte_count&as_of=2026-11-24").get_data(as_text=True)
+    assert 'data-testid="drill-total">4<' in first and "第 1 / 2 页" in first
+    assert "武进企业0" in first and "武进企业1" in first and "溧阳机密企业X" not in first
+    # A page beyond the last shows the last one.
+    last = client.get("/indicators/drill?code=hnte_count&as_of=2026-11-24&page=9").get_data(as_text=True)
+    assert "第 2 / 2 页" in last and "武进企业2" in last and "溧阳机密企业X" in last and "武进企业0" not in last
+
+
 def test_projection_formula(client, factory, city, app):
     admin = login(client, factory, "admin")
     wujin = city["wujin"]
     extra = [factory.company("wujin", name=f"申报企业{n}") for n in range(4)]
     # Last year: 3 recognised, 1 rejected → 75%. This year: 4 submitted.
     for n, company in enumerate(extra):
-        db.session.add(CultivationTrack(company_id=company.id, target_kind="hnte", year=2025,
+        db.session.add(CultivationTrack(company_id=company.id, target_rung="hnte", year=2025,
                                         status="recognized" if n < 3 else "rejected"))
-        db.session.add(CultivationTrack(company_id=company.id, target_kind="hnte", year=2026, status="submitted"))
+        db.session.add(CultivationTrack(company_id=company.id, target_rung="hnte", year=2026, status="submitted"))
     # wujin[2]'s certificate (2024-06-01) runs to 2027; an early one that expires this year:
     factory.designation(wujin[1], "hnte", D(2023, 12, 20))  # ends 2026-12-19, but wujin[1] also holds a 2025 cert
     lapsing = factory.company("wujin", name="到期企业")
     factory.designation(lapsing, "hnte", D(2023, 12, 1))  # ends 2026-11-30, no re-application
     renewing = factory.company("wujin", name="重新认定企业")
     factory.designation(renewing, "hnte", D(2023, 12, 1))
-    db.session.add(CultivationTrack(company_id=renewing.id, target_kind="hnte", year=2026, status="key"))
+    db.session.add(CultivationTrack(company_id=renewing.id, target_rung="hnte", year=2026, status="key"))
     db.session.commit()
     body = client.get("/indicators/").get_data(as_text=True)
     # today 6 (4 + lapsing + renewing) + 4 × 75% − 1 (lapsing) = 8

@@ -9,8 +9,7 @@ from tracker.extensions import db
 from tracker.models import Notification
 from tracker.models.notification import FAILED, PENDING
 from tracker.rules import reminders as rules
-from tracker.services.notifications import mailer, outbox
-from tracker.services.notifications import reminders as svc
+from tracker.services.notifications import mail_folder, mailer, notify, outbox
 
 
 @pytest.fixture(autouse=True)
@@ -24,8 +23,7 @@ def _own_mail_folder(app, tmp_path):
 
 
 def note(user, title="应走访：甲公司", link="/companies/1", period="p1", **fields) -> Notification:
-    [nid] = svc.notify([user.id], rules.VISIT_DUE, "company:1", period, title, link=link, body="请安排走访", **fields)
-    db.session.commit()
+    [nid] = notify.notify([user.id], rules.VISIT_DUE, "company:1", period, title, link=link, body="请安排走访", **fields)
     return db.session.get(Notification, nid)
 
 
@@ -123,7 +121,7 @@ def test_mail_folder_lists_and_shows_mail_escaped(app, client, auth, factory):
     assert mailer.send_one(evil.id).status == "sent"
     auth.login(admin)
     listing = client.get("/notifications/mail").get_data(as_text=True)
-    name = mailer.eml_path(evil.id).name
+    name = mail_folder.eml_path(evil.id).name
     assert name in listing and "<script>alert(1)" not in listing
     page = client.get(f"/notifications/mail?name={name}")
     body = page.get_data(as_text=True)

@@ -7,18 +7,18 @@ loopback. Never eager mode. Each test takes seconds; polling is short with timeo
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 
 import pytest
 from sqlalchemy import select
 
+from tests.workers.concurrency import run_in_threads
 from tests.workers.conftest import wait_until
 from tracker.extensions import db
 from tracker.models import Notification, Visit
 from tracker.models.notification import FAILED, PENDING, SENDING, SENT
 from tracker.rules import reminders as rules
-from tracker.services.notifications import reminders as svc
+from tracker.services.notifications import notify, sweep
 
 pytestmark = pytest.mark.pg_only
 
@@ -44,8 +44,7 @@ def remind(factory, n: int = 1, **user_fields) -> list[int]:
     user = factory.user("officer", "wujin", **user_fields)
     ids = []
     for i in range(n):
-        ids += svc.notify([user.id], rules.TEST_EMAIL, f"user:{user.id}", f"p{i}", f"提醒 {i}", urgent=True)
-    db.session.commit()
+        ids += notify.notify([user.id], rules.TEST_EMAIL, f"user:{user.id}", f"p{i}", f"提醒 {i}", urgent=True)
     return ids
 
 
@@ -68,23 +67,9 @@ def test_double_sweeps_and_two_beats_send_one_email_per_key(app, factory, worker
     # Two beats fire the daily sweep at once, while two more sweeps run here, concurrently.
     for _ in range(2):
         celery.send_task("workers.tasks.sweep_reminders", args=[TODAY.isoformat()])
-    errors = []
-
-    def sweep():
-        try:
-            with app.app_context():
-                svc.sweep(TODAY)
-                db.session.remove()
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    errors = run_in_threads(app, lambda: sweep.sweep(TODAY))
     assert not errors
-    svc.sweep(TODAY)
+    sweep.sweep(TODAY)
     # Both beat sweeps done (the catch-up adds this week's digest and this month's report once).
     wait_until(lambda: any(n.kind == rules.REPORT_MONTHLY for n in db.session.scalars(select(Notification)))
                or db.session.rollback(), message="the beat sweeps")

@@ -1,0 +1,1 @@
+"""User administration and system status (blueprint `admin`, /admin)."""

@@ -2,48 +2,49 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, fresh_login_required
-from sqlalchemy import select
 
-from tracker.admin.forms import ConfirmForm, EditUserForm, ResetPasswordForm, UserForm
-from tracker.web.access import roles_required
+from tracker.admin.forms import EditUserForm, ResetPasswordForm, UserForm
 from tracker.extensions import db
 from tracker.models import User
-from tracker.services import audit
-from tracker.services.indicators import targets as plan_service
-from tracker.services.ops import heartbeat as system
-from tracker.services.accounts import users as user_service
-from tracker.services.errors import ServiceError
+from tracker.services.accounts import users
 from tracker.services.accounts.throttle import get_throttle
+from tracker.services.errors import ServiceError
+from tracker.services.indicators import targets
+from tracker.services.ops import heartbeat
+from tracker.web.access import roles_required
+from tracker.web.errors import attach_service_error
+from tracker.web.forms import ConfirmForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.route("/users")
+@bp.route("/users", endpoint="users")
 @roles_required("admin")
-def users():
-    rows = db.session.scalars(select(User).order_by(User.role, User.district, User.name)).all()
+def user_list():
+    """Every account, with login locks, the worker heartbeat and target mismatches (系统管理)."""
+    rows = users.all_users()
     return render_template(
         "admin/users.html", users=rows, confirm=ConfirmForm(),
-        locked=get_throttle().locked_accounts([u.email for u in rows]),
-        heartbeat=system.last_heartbeat(), mismatches=plan_service.current_mismatches(),
+        locked=get_throttle(current_app).locked_accounts([u.email for u in rows]),
+        heartbeat=heartbeat.last_heartbeat(), mismatches=targets.current_mismatches(),
     )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @roles_required("admin")
 def create_user():
+    """Create an account."""
     form = UserForm()
     if form.validate_on_submit():
         try:
-            user = user_service.create_user(
-                current_user, email=form.email.data, name=form.name.data, role=form.role.data,
-                password=form.password.data, district=form.district.data or None,
+            user = users.create_user(
+                current_user._get_current_object(), email=form.email.data, name=form.name.data,
+                role=form.role.data, password=form.password.data, district=form.district.data or None,
             )
         except ServiceError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "email").errors.append(exc.message)
+            attach_service_error(form, exc)
         else:
             flash(f"已创建用户 {user.email}", "success")
             return redirect(url_for("admin.users"))
@@ -54,15 +55,16 @@ def create_user():
 @roles_required("admin")
 @fresh_login_required  # role and password changes need a password typed in this session
 def edit_user(user_id: int):
+    """Change a user's name, role or district (the page also offers a password reset)."""
     user = db.get_or_404(User, user_id)
     form = EditUserForm(obj=user)
     reset = ResetPasswordForm(prefix="reset")
     if form.validate_on_submit():
         try:
-            user_service.update_user(current_user, user, name=form.name.data, role=form.role.data, district=form.district.data or None)
+            users.update_user(current_user._get_current_object(), user, name=form.name.data, role=form.role.data,
+                              district=form.district.data or None)
         except ServiceError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "name").errors.append(exc.message)
+            attach_service_error(form, exc)
         else:
             flash("已保存", "success")
             return redirect(url_for("admin.users"))
@@ -73,11 +75,16 @@ def edit_user(user_id: int):
 @roles_required("admin")
 @fresh_login_required  # role and password changes need a password typed in this session
 def reset_password(user_id: int):
+    """Set a new password for a user; their sessions end."""
     user = db.get_or_404(User, user_id)
     reset = ResetPasswordForm(prefix="reset")
     if reset.validate_on_submit():
-        user_service.change_password(current_user, user, reset.password.data)
-        flash(f"已重置 {user.email} 的密码，其所有登录会话已失效", "success")
+        try:
+            users.change_password(current_user._get_current_object(), user, reset.password.data)
+        except ServiceError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(f"已重置 {user.email} 的密码，其所有登录会话已失效", "success")
     else:
         for errors in reset.errors.values():
             for error in errors:
@@ -89,10 +96,11 @@ def reset_password(user_id: int):
 @roles_required("admin")
 @fresh_login_required  # role and password changes need a password typed in this session
 def toggle_active(user_id: int):
+    """Deactivate or reactivate an account."""
     user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
         try:
-            user_service.set_active(current_user, user, not user.active)
+            users.set_active(current_user._get_current_object(), user, not user.active)
         except ServiceError as exc:
             flash(exc.message, "danger")
         else:
@@ -106,8 +114,6 @@ def unlock(user_id: int):
     """Lift a login lockout (登录锁定) before it expires, e.g. after the user called the bureau."""
     user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
-        get_throttle().unlock(user.email)
-        audit.record(current_user.id, "user.unlock", user)
-        db.session.commit()
+        users.unlock_sign_in(current_user._get_current_object(), user, get_throttle(current_app))
         flash(f"已解除 {user.email} 的登录锁定", "success")
     return redirect(url_for("admin.users"))

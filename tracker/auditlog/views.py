@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
 
 from tracker.auditlog.forms import AuditFilterForm
-from tracker.extensions import db
-from tracker.models import Company
-from tracker.services.auditlog.events import AuditFilters, list_events, visible_actors
-from tracker.services.scoping import company_scope_clause
+from tracker.services.auditlog.events import AuditFilters, list_events, visible_actors, visible_company
+from tracker.web.access import managers_required
 
 bp = Blueprint("auditlog", __name__, url_prefix="/audit")
 
@@ -19,11 +17,9 @@ def _clean(field):
 
 
 @bp.route("/")
-@login_required
+@managers_required
 def index():
     """Newest events first, filterable by company, user and date range, paginated."""
-    if not (current_user.is_admin or current_user.is_manager):
-        abort(403)
     form = AuditFilterForm(request.args)
     form.validate()
     filters = AuditFilters(
@@ -34,10 +30,6 @@ def index():
         form.date_to.errors = list(form.date_to.errors) + ["截止日期不能早于起始日期"]
         filters.date_to = None
     page = list_events(current_user, filters, _clean(form.page) or 1, current_app.config["PAGE_SIZE"])
-    company = None
-    if filters.company_id:
-        company = db.session.scalar(
-            db.select(Company).where(Company.id == filters.company_id, company_scope_clause(current_user))
-        )
+    company = visible_company(current_user, filters.company_id) if filters.company_id else None
     return render_template("auditlog/index.html", form=form, page=page, actors=visible_actors(current_user),
                            filters=filters, company=company)

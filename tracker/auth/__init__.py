@@ -1,0 +1,1 @@
+"""Sign in, sign out, confirm the password, change it (blueprint `auth`)."""

@@ -5,11 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
-from flask_login import LoginManager, current_user, user_loaded_from_cookie
-from sqlalchemy import select
+from flask_login import LoginManager, user_loaded_from_cookie
 
-from tracker.extensions import db
 from tracker.models import User
+from tracker.services.accounts import users
 
 
 def configure_login(manager: LoginManager) -> None:
@@ -30,9 +29,7 @@ def configure_login(manager: LoginManager) -> None:
 
     @manager.user_loader
     def load_user(token: str) -> User | None:
-        # The token changes on logout-everywhere, password change and deactivation, so a copied
-        # session or remember-me cookie stops working at once.
-        return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True)))
+        return users.signed_in_user(token)
 
 
 @user_loaded_from_cookie.connect

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import confirm_login, current_user, fresh_login_required, login_required, login_user, logout_user
 
 from tracker.auth.forms import ChangePasswordForm, LoginForm, ReauthenticateForm
 from tracker.auth.redirects import safe_next
-from tracker.clock import now
-from tracker.extensions import db
-from tracker.models.user import new_session_token
-from tracker.services.accounts import users as user_service
+from tracker.services.accounts import sign_in, users
+from tracker.services.accounts.throttle import get_throttle
 from tracker.services.errors import ServiceError
-from tracker.services.accounts.throttle import client_ip, get_throttle
 
 bp = Blueprint("auth", __name__)
 
@@ -43,6 +40,16 @@ def refuse_control_characters():
         abort(400, description="提交的内容包含无效的控制字符（如 NUL），请检查后重试")
 
 
+def _throttle():
+    return get_throttle(current_app)
+
+
+def _client_ip() -> str | None:
+    # Behind TRUSTED_PROXY_HOPS proxies, create_app's ProxyFix has already put the client's
+    # address (from X-Forwarded-For) here; with no trusted proxy the header is ignored.
+    return request.remote_addr
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Sign in; refused with 429 while the account or the client IP is locked by the throttle."""
@@ -50,22 +57,13 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        throttle, ip, email = get_throttle(), client_ip(), form.email.data
-        # Checked before the password, so a correct guess during a lockout gains nothing.
-        lock = throttle.check(email, ip)
-        if lock is None:
-            user = user_service.authenticate(email, form.password.data)
-            if user is not None:
-                throttle.succeeded(email)
-                user.last_login_at = now()
-                db.session.commit()
-                login_user(user, remember=form.remember.data)
-                return redirect(safe_next(request.args.get("next"), url_for("main.home")))
-            lock = throttle.failed(email, ip)
-            if lock is None:
-                flash("邮箱或密码错误，或账号已停用", "danger")
-        if lock is not None:
-            return render_template("auth/login.html", form=form, lock_message=lock.message), 429
+        attempt = sign_in.sign_in(_throttle(), form.email.data, form.password.data, _client_ip())
+        if attempt.user is not None:
+            login_user(attempt.user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+        if attempt.lock is not None:
+            return render_template("auth/login.html", form=form, lock_message=attempt.lock.message), 429
+        flash("邮箱或密码错误，或账号已停用", "danger")
     return render_template("auth/login.html", form=form)
 
 
@@ -73,8 +71,7 @@ def login():
 @login_required
 def logout():
     """Sign out everywhere: rotating the token kills copies of the session and remember-me cookies."""
-    current_user.session_token = new_session_token()
-    db.session.commit()
+    users.end_sessions(current_user._get_current_object())
     logout_user()
     flash("已退出登录", "info")
     return redirect(url_for("auth.login"))
@@ -86,19 +83,14 @@ def reauthenticate():
     """Confirm the password to make the session fresh again (before role or password changes)."""
     form = ReauthenticateForm()
     if form.validate_on_submit():
-        throttle, ip = get_throttle(), client_ip()
-        lock = throttle.check(current_user.email, ip)
-        if lock is None:
-            if current_user.check_password(form.password.data):
-                throttle.succeeded(current_user.email)
-                confirm_login()
-                flash("身份已确认，请继续操作", "success")
-                return redirect(safe_next(request.args.get("next"), url_for("main.home")))
-            lock = throttle.failed(current_user.email, ip)
-            if lock is None:
-                form.password.errors.append("密码不正确")
-        if lock is not None:
-            return render_template("auth/reauthenticate.html", form=form, lock_message=lock.message), 429
+        attempt = sign_in.confirm_password(_throttle(), current_user._get_current_object(), form.password.data, _client_ip())
+        if attempt.user is not None:
+            confirm_login()
+            flash("身份已确认，请继续操作", "success")
+            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+        if attempt.lock is not None:
+            return render_template("auth/reauthenticate.html", form=form, lock_message=attempt.lock.message), 429
+        form.password.errors.append("密码不正确")
     return render_template("auth/reauthenticate.html", form=form)
 
 
@@ -108,23 +100,19 @@ def change_password():
     """Change one's own password; every session of the account ends, this one included."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        throttle, ip = get_throttle(), client_ip()
-        lock = throttle.check(current_user.email, ip)
-        if lock is not None:
-            return render_template("auth/change_password.html", form=form, lock_message=lock.message), 429
-        if not current_user.check_password(form.current_password.data):
-            # A stolen session must not become a way to guess the password.
-            lock = throttle.failed(current_user.email, ip)
-            if lock is not None:
-                return render_template("auth/change_password.html", form=form, lock_message=lock.message), 429
-            form.current_password.errors.append("当前密码不正确")
+        try:
+            attempt = sign_in.change_own_password(
+                _throttle(), current_user._get_current_object(), form.current_password.data,
+                form.new_password.data, _client_ip(),
+            )
+        except ServiceError as exc:
+            form.new_password.errors.append(exc.message)
         else:
-            try:
-                user_service.change_password(current_user, current_user._get_current_object(), form.new_password.data)
-            except ServiceError as exc:
-                form.new_password.errors.append(exc.message)
-            else:
+            if attempt.user is not None:
                 logout_user()
                 flash("密码已修改，请用新密码重新登录", "success")
                 return redirect(url_for("auth.login"))
+            if attempt.lock is not None:
+                return render_template("auth/change_password.html", form=form, lock_message=attempt.lock.message), 429
+            form.current_password.errors.append("当前密码不正确")
     return render_template("auth/change_password.html", form=form)

@@ -1,7 +1,7 @@
 """Forms of the candidates page and the yearly figures editor: shape only.
 
 The figures' meaning (negative numbers, S&T staff above staff, the year's range ...) is checked
-by tracker.services.companies.figures, which reports every field at once in Chinese; the figure fields are
+by tracker.rules.figures (through tracker.services.companies.figures), which reports every field at once in Chinese; the figure fields are
 therefore plain text fields that hand the service exactly what was typed.
 """
 
@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from tracker.rules.districts import DISTRICTS, INDUSTRIES
 from tracker.rules.ladder import RUNGS
-from tracker.services.companies.figures import FIELDS, field_label
+from tracker.rules.figures import FIELDS, field_label
 
 TARGET_CHOICES = [(r.code, r.name) for r in RUNGS]
 MAX_MISSING_LABELS = [("1", "符合条件或仅差一项"), ("0", "仅列出符合条件的企业")]

@@ -1,13 +1,16 @@
 """精准挖掘: the candidates page per target rung, its export, the company profile section and
 the yearly figures editor (年度数据).
 
-Views stay thin: forms check shape, tracker.services.candidates.ranking / figures / cultivation do the work.
+Views stay thin: forms check shape; tracker.services.candidates (ranking, profile),
+companies.figures and cultivation.tracks do the work.
 Officers may edit the figures of the companies they serve but not use the candidates page, which
 ranks a whole district (the menu shows it to managers and admins only).
 """
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Sequence
 from urllib.parse import quote
 
 from flask import (
@@ -16,62 +19,59 @@ from flask import (
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from tracker.candidates.charts import company_charts
 from tracker.candidates.forms import AddToListForm, CandidateFilterForm, FiguresForm
 from tracker.clock import today
 from tracker.extensions import db
 from tracker.main.template_helpers import add_company_action, add_company_section
 from tracker.rules.districts import DISTRICT_NAMES
 from tracker.rules.eligibility import FAILED, MET, STATUS_NAMES, UNKNOWN
+from tracker.rules.figures import FIELDS, field_label
 from tracker.rules.ladder import RUNG_BY_CODE, STAGE_NAMES
-from tracker.services.candidates import ranking as candidate_service
-from tracker.services.cultivation import tracks as cultivation_service
 from tracker.services import exports
-from tracker.services.companies import figures as figure_service
+from tracker.services.candidates import profile, ranking
 from tracker.services.candidates.ranking import CandidateFilters
-from tracker.services.errors import Conflict, Forbidden, ServiceError
+from tracker.services.companies import figures
 from tracker.services.companies.figures import InvalidFigures
+from tracker.services.cultivation import tracks
+from tracker.services.errors import Forbidden, ServiceError
 from tracker.services.scoping import get_company_for
+from tracker.web.access import managers_required
+from tracker.web.charts import Chart, bar_chart
 
 bp = Blueprint("candidates", __name__, url_prefix="/candidates")
 
-DEFAULT_TARGET = "hnte"
+DEFAULT_TARGET_RUNG = "hnte"
 
 
 # --------------------------------------------------------------------------- candidates page
-
-
-def _require_manager() -> None:
-    if not (current_user.is_admin or current_user.is_manager):
-        abort(403)
 
 
 def _filters_from(args) -> tuple[CandidateFilterForm, CandidateFilters]:
     """The filter form and the service filters from query arguments; bad values fall back to defaults."""
     form = CandidateFilterForm(args)
     form.officer.choices = [("", "全部专员")] + [
-        (str(uid), name) for uid, name in candidate_service.officer_choices(current_user)
+        (str(uid), name) for uid, name in ranking.officer_choices(current_user)
     ]
     form.validate()
 
     def ok(field):
         return field.data if field.data and not field.errors else None
 
-    target = ok(form.target) or DEFAULT_TARGET
+    target_rung = ok(form.target) or DEFAULT_TARGET_RUNG
     year = form.year.data if form.year.data and not form.year.errors else today().year
     district = ok(form.district) if current_user.is_admin else None
     officer = ok(form.officer)
     max_missing = int(ok(form.max_missing) or 1)
-    form.target.data, form.year.data, form.max_missing.data = target, year, str(max_missing)
+    form.target.data, form.year.data, form.max_missing.data = target_rung, year, str(max_missing)
     return form, CandidateFilters(
-        target=target, year=year, district=district, industry=ok(form.industry),
+        target_rung=target_rung, year=year, district=district, industry=ok(form.industry),
         officer_id=int(officer) if officer else None, max_missing=max_missing,
     )
 
 
 def _filter_args(filters: CandidateFilters) -> dict:
     """Query arguments that reproduce `filters` (for redirects and export links)."""
-    args = {"target": filters.target, "year": filters.year, "max_missing": filters.max_missing}
+    args = {"target": filters.target_rung, "year": filters.year, "max_missing": filters.max_missing}
     if filters.district:
         args["district"] = filters.district
     if filters.industry:
@@ -82,34 +82,32 @@ def _filter_args(filters: CandidateFilters) -> dict:
 
 
 @bp.route("/")
-@login_required
+@managers_required
 def index():
     """Ranked candidates of one target rung and evaluation year, with their reasons."""
-    _require_manager()
     form, filters = _filters_from(request.args)
     try:
-        page = candidate_service.candidate_page(
+        page = ranking.candidate_page(
             current_user, filters, request.args.get("page", 1, type=int) or 1,
-            current_app.config["PAGE_SIZE"],
+            current_app.config["PAGE_SIZE"], cache_seconds=current_app.config["CANDIDATES_CACHE_SECONDS"],
         )
     except Forbidden:
         abort(403)
     except ServiceError as exc:
         flash(exc.message, "danger")
         return redirect(url_for("candidates.index"))
-    add_form = AddToListForm(target=filters.target, list_year=filters.year)
+    add_form = AddToListForm(target=filters.target_rung, list_year=filters.year)
     return render_template(
         "candidates/index.html", form=form, filters=filters, page=page, add_form=add_form,
-        rung=RUNG_BY_CODE[filters.target], filter_args=_filter_args(filters),
+        rung=RUNG_BY_CODE[filters.target_rung], filter_args=_filter_args(filters),
         STATUS=STATUS_NAMES, MET=MET, FAILED=FAILED, UNKNOWN=UNKNOWN,
     )
 
 
 @bp.route("/add", methods=["POST"])
-@login_required
+@managers_required
 def add():
     """Put the ticked companies on the target rung's cultivation list of the chosen year."""
-    _require_manager()
     _form, filters = _filters_from(request.args)
     form = AddToListForm()
     back = url_for("candidates.index", **_filter_args(filters))
@@ -131,16 +129,15 @@ def add():
     if not ids:
         flash("请先勾选要加入培育名单的企业", "warning")
         return redirect(back)
-    target = form.target.data if form.target.data in RUNG_BY_CODE else filters.target
+    target_rung = form.target.data if form.target.data in RUNG_BY_CODE else filters.target_rung
     try:
-        result = cultivation_service.add_companies(current_user, ids, target, form.list_year.data)
+        result = tracks.add_companies(current_user, ids, target_rung, form.list_year.data)
     except Forbidden:
         abort(403)
     except ServiceError as exc:
-        db.session.rollback()
         flash(exc.message, "danger")
         return redirect(back)
-    name = RUNG_BY_CODE[target].name
+    name = RUNG_BY_CODE[target_rung].name
     message = f"已加入 {form.list_year.data} 年{name}培育名单：{len(result.created)} 家"
     if result.skipped:
         reasons = sorted({reason for _cid, reason in result.skipped})
@@ -156,16 +153,15 @@ EXPORT_HEADERS = (
 
 
 @bp.route("/export")
-@login_required
+@managers_required
 def export():
     """The ranked candidate list as CSV (default) or xlsx, scoped and filtered as on the page."""
-    _require_manager()
     _form, filters = _filters_from(request.args)
-    kind = request.args.get("format", "csv")
-    if kind not in ("xlsx", "csv"):
+    file_format = request.args.get("format", "csv")
+    if file_format not in ("xlsx", "csv"):
         abort(400)
     try:
-        candidate_service.check_filters(current_user, filters)
+        ranking.check_filters(current_user, filters)
     except Forbidden:
         abort(403)
     except ServiceError as exc:
@@ -177,22 +173,27 @@ def export():
             i, c.company.name, c.company.uscc, DISTRICT_NAMES.get(c.company.district, c.company.district),
             c.company.industry or "", STAGE_NAMES.get(c.stage, c.stage), "、".join(c.officers),
             c.verdict,
-            candidate_service.conditions_text(c.result, FAILED),
-            candidate_service.conditions_text(c.result, UNKNOWN),
-            candidate_service.conditions_text(c.result, MET),
+            ranking.conditions_text(c.result, FAILED),
+            ranking.conditions_text(c.result, UNKNOWN),
+            ranking.conditions_text(c.result, MET),
             c.result.score,
         )
-        for i, c in enumerate(candidate_service.iter_candidates(current_user, filters), start=1)
+        for i, c in enumerate(
+            ranking.iter_candidates(
+                current_user, filters, cache_seconds=current_app.config["CANDIDATES_CACHE_SECONDS"],
+            ),
+            start=1,
+        )
     )
-    rung = RUNG_BY_CODE[filters.target].name
-    filename = f"{filters.year}年{rung}候选企业.{kind}"
-    if kind == "csv":
+    rung = RUNG_BY_CODE[filters.target_rung].name
+    filename = f"{filters.year}年{rung}候选企业.{file_format}"
+    if file_format == "csv":
         body, mimetype = exports.csv_bytes(EXPORT_HEADERS, rows), exports.CSV_MIMETYPE
     else:
         body, mimetype = exports.xlsx_bytes(EXPORT_HEADERS, rows, sheet_title=f"{rung}候选"), exports.XLSX_MIMETYPE
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=candidates.{kind}; filename*=UTF-8''{quote(filename)}"
+        f"attachment; filename=candidates.{file_format}; filename*=UTF-8''{quote(filename)}"
     )
     return response
 
@@ -200,18 +201,18 @@ def export():
 # --------------------------------------------------------------------------- yearly figures
 
 
-@bp.route("/companies/<int:company_id>/figures")
+@bp.route("/companies/<int:company_id>/figures", endpoint="figures")
 @login_required
-def figures(company_id: int):
+def list_figures(company_id: int):
     """Every year of a company's figures, each with an edit link, and a form to add a year."""
     company = get_company_for(current_user, company_id, db.session)
-    rows = figure_service.figures_for_company(company.id)
-    lo, hi = figure_service.year_range(company.founded_on)
+    rows = figures.figures_for_company(company.id)
+    lo, hi = figures.year_range(company.founded_on)
     taken = {r.year for r in rows}
     suggested = next((y for y in range(hi - 1, lo - 1, -1) if y not in taken), hi)
     return render_template(
-        "candidates/figures.html", company=company, rows=rows, fields=figure_service.FIELDS,
-        field_label=figure_service.field_label, year_min=lo, year_max=hi, suggested_year=suggested,
+        "candidates/figures.html", company=company, rows=rows, fields=FIELDS,
+        field_label=field_label, year_min=lo, year_max=hi, suggested_year=suggested,
     )
 
 
@@ -221,13 +222,13 @@ def edit_figures(company_id: int):
     """Add a year (no `year` argument, or one not entered yet) or edit one, carrying the version."""
     company = get_company_for(current_user, company_id, db.session)
     form = FiguresForm()
-    lo, hi = figure_service.year_range(company.founded_on)
+    lo, hi = figures.year_range(company.founded_on)
     existing = None
     if request.method == "GET":
         year = request.args.get("year", type=int)
         if year is not None and not lo <= year <= hi:
             year = None  # out of range: offer a new year instead of looking it up
-        existing = figure_service.get_year(company.id, year) if year else None
+        existing = figures.get_year(company.id, year) if year else None
         if existing is not None:
             form.fill_from(existing)
         else:
@@ -239,7 +240,7 @@ def edit_figures(company_id: int):
         except ValueError:
             version = -1  # tampered: can never match, so it is reported as a conflict
         try:
-            row = figure_service.save_year(
+            row = figures.save_year(
                 current_user, company, form.year.data, form.data_for_service(), version=version
             )
         except Forbidden:
@@ -250,9 +251,7 @@ def edit_figures(company_id: int):
                 if field is not None:
                     field.errors = list(field.errors) + [message]
             flash("请按提示修改标红的项目（未保存）", "danger")
-        except Conflict as exc:
-            flash(exc.message, "danger")
-        except ServiceError as exc:
+        except ServiceError as exc:  # a conflicting edit included
             flash(exc.message, "danger")
         else:
             flash(f"已保存 {row.year} 年数据", "success")
@@ -261,7 +260,7 @@ def edit_figures(company_id: int):
             year = int(form.year.data)
         except (TypeError, ValueError):
             year = None
-        existing = figure_service.get_year(company.id, year) if year and lo <= year <= hi else None
+        existing = figures.get_year(company.id, year) if year and lo <= year <= hi else None
     else:
         flash("页面已过期，请刷新后重试", "danger")
     return render_template(
@@ -281,12 +280,37 @@ def _figures_action(user, company) -> list[dict]:
     }]
 
 
+def _ratio(num, den) -> Decimal | None:
+    if num is None or den is None or den <= 0:
+        return None
+    return (Decimal(num) * 100 / Decimal(den)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _profile_charts(year_rows: Sequence, last: int = 6) -> list[Chart]:
+    """The four profile charts (revenue, R&D ratio, staff, IP) over the last `last` years."""
+    rows = sorted(year_rows, key=lambda r: r.year)[-last:]
+    years = [r.year for r in rows]
+    return [
+        bar_chart("revenue", "营业收入", "万元", years, [("营业收入", [r.revenue for r in rows])]),
+        bar_chart(
+            "rd_ratio", "研发费用占营业收入比例", "%", years,
+            [("研发费用/营业收入", [_ratio(r.rd_expense, r.revenue) for r in rows])],
+        ),
+        bar_chart("staff", "职工与科技人员", "人", years, [
+            ("职工总数", [r.staff_count for r in rows]), ("科技人员", [r.st_staff_count for r in rows]),
+        ]),
+        bar_chart("ip", "知识产权", "件", years, [
+            ("I 类", [r.ip_class1_count for r in rows]), ("II 类", [r.ip_class2_count for r in rows]),
+        ]),
+    ]
+
+
 def _profile_section(user, company) -> Markup | str:
     """The 科创属性画像 card on the company page (the page has already scoped the company)."""
-    assessment = candidate_service.assess_company(company)
+    assessment = profile.assess_company(company)
     return Markup(render_template(
         "candidates/_profile.html", company=company, assessment=assessment,
-        charts=company_charts(assessment.figures), STATUS=STATUS_NAMES,
+        charts=_profile_charts(assessment.figures), STATUS=STATUS_NAMES,
         MET=MET, FAILED=FAILED, UNKNOWN=UNKNOWN,
     ))
 

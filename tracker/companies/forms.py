@@ -5,9 +5,10 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from tracker.rules.districts import DISTRICTS, INDUSTRIES
+from tracker.rules.districts import INDUSTRIES
 from tracker.rules.ladder import STAGE_NAMES
 from tracker.services.companies.queries import SORTS, CompanyFilters
+from tracker.web.forms import district_choices
 
 MAX_ID = 2**31 - 1  # the database's integer range: larger numbers are bad input, not a 500
 MAX_PAGE = 100_000
@@ -16,15 +17,12 @@ LIST_ARGS = ("q", "district", "industry", "stage", "officer_id", "idle_days", "e
              "open_follow_ups", "sort", "dir", "page")
 
 
-def district_choices(blank: str | None = None):
-    choices = [(d.code, d.name) for d in DISTRICTS]
-    return ([("", blank)] if blank is not None else []) + choices
-
-
 class CompanyForm(FlaskForm):
+    """A company's record (企业信息), for creating and editing."""
+
     uscc = StringField("统一社会信用代码", validators=[DataRequired("请填写统一社会信用代码"), Length(max=40, message="统一社会信用代码过长")])
     name = StringField("企业名称", validators=[DataRequired("请填写企业名称"), Length(max=200, message="企业名称不超过200字")])
-    district = SelectField("所属辖区", choices=district_choices("请选择"), validators=[DataRequired("请选择所属辖区")])
+    district = SelectField("所属辖区", choices=district_choices(blank="请选择"), validators=[DataRequired("请选择所属辖区")])
     industry = SelectField("产业领域", choices=[("", "请选择")] + [(i, i) for i in INDUSTRIES], validators=[Optional()])
     founded_on = DateField("成立日期", validators=[Optional()], format="%Y-%m-%d")
     attracted_on = DateField("招引落户日期", validators=[Optional()], format="%Y-%m-%d")
@@ -37,6 +35,7 @@ class CompanyForm(FlaskForm):
     submit = SubmitField("保存")
 
     def data_for_service(self) -> dict:
+        """The typed values by field name, for tracker.services.companies.records."""
         return {
             "uscc": self.uscc.data, "name": self.name.data, "district": self.district.data,
             "industry": self.industry.data or None, "founded_on": self.founded_on.data,
@@ -47,16 +46,20 @@ class CompanyForm(FlaskForm):
 
 
 class DeleteForm(FlaskForm):
+    """Soft-delete a company, with an optional reason kept in the audit row."""
+
     reason = StringField("删除原因", validators=[Optional(), Length(max=200)])
     submit = SubmitField("删除")
 
 
 class ListFilterForm(FlaskForm):
+    """The company list's filters, read from the query string (no CSRF: a GET form)."""
+
     class Meta:
         csrf = False
 
     q = StringField("名称或信用代码", validators=[Optional(), Length(max=100)])
-    district = SelectField("辖区", choices=district_choices("全部辖区"), validators=[Optional()])
+    district = SelectField("辖区", choices=district_choices(blank="全部辖区"), validators=[Optional()])
     industry = SelectField("产业领域", choices=[("", "全部领域")] + [(i, i) for i in INDUSTRIES], validators=[Optional()])
     stage = SelectField("阶段", choices=[("", "全部阶段")] + list(STAGE_NAMES.items()), validators=[Optional()])
     officer_id = IntegerField("服务专员", validators=[Optional(), NumberRange(min=1, max=MAX_ID, message="服务专员不正确")])

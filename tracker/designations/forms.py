@@ -11,12 +11,12 @@ from tracker.visits.forms import ChineseMeta
 
 
 class GrantForm(FlaskForm):
-    """新增资质: kind, reference, dates (empty ones take the defaults of DOMAIN.md §8), batch."""
+    """新增资质: rung, reference, dates (empty ones take the defaults of docs/DOMAIN.md §8), batch."""
 
     class Meta(ChineseMeta, FlaskForm.Meta):
         pass
 
-    kind = SelectField("资质类型", choices=[("", "请选择")] + [(r.code, r.name) for r in RUNGS],
+    rung = SelectField("资质类型", choices=[("", "请选择")] + [(r.code, r.name) for r in RUNGS],
                        validators=[DataRequired("请选择资质类型")])
     reference = StringField("编号（证书编号 / 入库登记编号）", validators=[Optional(), Length(max=64, message="编号不超过64字")])
     granted_on = DateField("认定日期", validators=[InputRequired("请填写认定日期")], format="%Y-%m-%d")

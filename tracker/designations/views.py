@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select
 
 from tracker.clock import today
 from tracker.designations.forms import GrantForm, RevokeForm
 from tracker.extensions import db
 from tracker.main.template_helpers import add_company_action, add_company_section
-from tracker.models import Designation
-from tracker.services.designations import grants as designation_service
+from tracker.services.designations import grants
+from tracker.services.designations.queries import designation_of, unrevoked_designations
 from tracker.services.errors import Forbidden, ServiceError
 from tracker.services.scoping import get_company_for
+from tracker.web.errors import attach_service_error
 
 bp = Blueprint("designations", __name__, url_prefix="/companies")
 
@@ -35,10 +35,7 @@ def _company_actions(user, company) -> list[dict]:
 def _company_section(user, company):
     if not may_manage(user, company):
         return ""
-    rows = db.session.scalars(
-        select(Designation).where(Designation.company_id == company.id, Designation.revoked_on.is_(None))
-        .order_by(Designation.valid_from.desc(), Designation.id.desc())
-    ).all()
+    rows = unrevoked_designations(company.id)
     if not rows:
         return ""
     return Markup(render_template("designations/_company_section.html", company=company, designations=rows))
@@ -57,34 +54,26 @@ def _company_for_management(company_id: int):
     return company
 
 
-def _attach_error(form, exc: ServiceError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [exc.message]
-    else:
-        flash(exc.message, "danger")
-
-
 @bp.route("/<int:company_id>/designations/new", methods=["GET", "POST"])
 @login_required
 def new(company_id: int):
+    """Record a designation for a company (新增资质); empty dates take the rung's defaults."""
     company = _company_for_management(company_id)
     form = GrantForm()
     if request.method == "GET":
         form.granted_on.data = today()
     if form.validate_on_submit():
         try:
-            designation = designation_service.grant_designation(
-                current_user, company, form.kind.data, granted_on=form.granted_on.data,
+            designation = grants.grant_designation(
+                current_user, company, form.rung.data, granted_on=form.granted_on.data,
                 valid_from=form.valid_from.data, valid_until=form.valid_until.data,
                 reference=form.reference.data, batch=(form.batch.data or "").strip() or None,
             )
         except ServiceError as exc:
-            db.session.rollback()
-            _attach_error(form, exc)
+            attach_service_error(form, exc)
         else:
             until = designation.valid_until.isoformat() if designation.valid_until else "长期"
-            flash(f"已新增资质：{designation.kind_name}，有效期 {designation.valid_from.isoformat()} 至 {until}", "success")
+            flash(f"已新增资质：{designation.rung_name}，有效期 {designation.valid_from.isoformat()} 至 {until}", "success")
             return redirect(url_for("companies.show", company_id=company.id))
     return render_template("designations/form.html", form=form, company=company)
 
@@ -92,10 +81,9 @@ def new(company_id: int):
 @bp.route("/<int:company_id>/designations/<int:designation_id>/revoke", methods=["GET", "POST"])
 @login_required
 def revoke(company_id: int, designation_id: int):
+    """Revoke a designation from a date with a reason (撤销资质)."""
     company = _company_for_management(company_id)
-    designation = db.session.scalar(
-        select(Designation).where(Designation.id == designation_id, Designation.company_id == company.id)
-    )
+    designation = designation_of(company.id, designation_id)
     if designation is None:
         abort(404)
     form = RevokeForm()
@@ -106,13 +94,12 @@ def revoke(company_id: int, designation_id: int):
         return redirect(url_for("companies.show", company_id=company.id))
     if form.validate_on_submit():
         try:
-            designation_service.revoke_designation(
+            grants.revoke_designation(
                 current_user, designation, revoked_on=form.revoked_on.data, reason=form.reason.data,
             )
         except ServiceError as exc:
-            db.session.rollback()
-            _attach_error(form, exc)
+            attach_service_error(form, exc)
         else:
-            flash(f"已撤销资质：{designation.kind_name}（{designation.revoked_on.isoformat()} 起不再计入）", "success")
+            flash(f"已撤销资质：{designation.rung_name}（{designation.revoked_on.isoformat()} 起不再计入）", "success")
             return redirect(url_for("companies.show", company_id=company.id))
     return render_template("designations/revoke.html", form=form, company=company, designation=designation)

@@ -11,15 +11,15 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from tracker.services.imports import importer as import_service
 from tracker.services.errors import ServiceError
-from tracker.services.imports.export_files import export_kind
-from tracker.services.imports.files import Limits
+from tracker.services.imports import importer
+from tracker.services.imports.exporter import export_kind
+from tracker.services.imports.spreadsheets import Limits
 
 MAX_ISSUES_PRINTED = 200
 
 
-def _print_report(report: import_service.ImportReport) -> None:
+def _print_report(report: importer.ImportReport) -> None:
     click.echo(f"文件：{report.filename}（{report.kind_name}）")
     if report.ignored_columns:
         click.echo(f"已忽略无法识别的列：{'、'.join(report.ignored_columns)}")
@@ -37,11 +37,11 @@ def _print_report(report: import_service.ImportReport) -> None:
 def _import_command(kind: str):
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--dry-run", is_flag=True, help="Check and report only; write nothing.")
-    @click.option("--mode", type=click.Choice(import_service.MODES), default="all", show_default=True,
+    @click.option("--mode", type=click.Choice(importer.MODES), default="all", show_default=True,
                   help="all: nothing is written if any row has an error; valid: write the valid rows.")
     def command(file: Path, dry_run: bool, mode: str) -> None:
         try:
-            report = import_service.run_import(
+            report = importer.run_import(
                 kind, file.read_bytes(), file.name, actor=None, dry_run=dry_run, mode=mode,
                 limits=Limits.from_config(current_app.config),
             )
@@ -51,7 +51,7 @@ def _import_command(kind: str):
         if report.has_errors and not report.committed:
             raise SystemExit(1)
 
-    command.__doc__ = f"Import {kind} from a CSV or xlsx file (DOMAIN.md §8)."
+    command.__doc__ = f"Import {kind} from a CSV or xlsx file (docs/DOMAIN.md §8)."
     return command
 
 
@@ -66,7 +66,7 @@ def register(app: Flask) -> None:
     def export_group() -> None:
         """Export companies, designations or yearly figures in the import layout (CSV or xlsx)."""
 
-    for kind in import_service.KINDS:
+    for kind in importer.KINDS:
         import_group.command(kind)(_import_command(kind))
 
         def make_export(kind=kind):

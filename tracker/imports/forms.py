@@ -12,6 +12,8 @@ from tracker.services.imports.importer import MODE_NAMES
 
 
 class UploadForm(FlaskForm):
+    """What to import and the file (CSV or xlsx)."""
+
     kind = SelectField("导入内容", choices=list(KIND_NAMES.items()), validators=[DataRequired("请选择导入内容")])
     file = FileField("文件（CSV 或 xlsx，第一行为表头）", validators=[
         FileRequired("请选择要导入的文件"),
@@ -21,6 +23,8 @@ class UploadForm(FlaskForm):
 
 
 class CommitForm(FlaskForm):
+    """Confirm the import of a stored upload (by its token) in a mode."""
+
     token = HiddenField(validators=[DataRequired("导入文件已失效，请重新上传"), Length(max=64)])
     mode = RadioField("导入方式", choices=list(MODE_NAMES.items()), default="all",
                       validators=[DataRequired("请选择导入方式")])

@@ -11,10 +11,10 @@ from flask_login import current_user, login_required
 
 from tracker.imports.forms import CommitForm, UploadForm
 from tracker.rules import import_formats as fmt
-from tracker.services.imports import importer as import_service
 from tracker.services.errors import Forbidden, ServiceError
 from tracker.services.exports import CSV_MIMETYPE
-from tracker.services.imports.files import Limits
+from tracker.services.imports import importer
+from tracker.services.imports.spreadsheets import Limits
 from tracker.services.imports.uploads import discard_upload, load_upload, save_upload
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -24,8 +24,9 @@ REPORT_ROWS_SHOWN = 500
 @bp.before_request
 @login_required
 def _administrators_only():
+    # Every page of the blueprint: the service decides who may import (city administrators).
     try:
-        import_service.check_may_import(current_user)
+        importer.check_may_import(current_user)
     except Forbidden:
         abort(403)
 
@@ -33,13 +34,14 @@ def _administrators_only():
 def _render_index(form: UploadForm, status: int = 200):
     return render_template(
         "imports/index.html", form=form, columns=fmt.COLUMNS_BY_KIND, kind_names=fmt.KIND_NAMES,
-        recent=import_service.recent_imports(),
+        recent=importer.recent_imports(),
     ), status
 
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def index():
+    """The upload page; a posted file is dry-run at once and its report shown with a commit form."""
     form = UploadForm()
     if request.method == "GET" and request.args.get("kind") in fmt.KIND_NAMES:
         form.kind.data = request.args["kind"]
@@ -48,7 +50,7 @@ def index():
     upload = form.file.data
     data = upload.read()
     filename = (upload.filename or "upload").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:120]
-    report = import_service.run_import(
+    report = importer.run_import(
         form.kind.data, data, filename, actor=current_user, dry_run=True,
         limits=Limits.from_config(current_app.config),
     )
@@ -58,20 +60,21 @@ def index():
                             user_id=current_user.id)
         commit_form = CommitForm(formdata=None, token=token, mode="all")  # the cautious mode unless chosen
     return render_template("imports/report.html", report=report, commit_form=commit_form,
-                           rows_shown=REPORT_ROWS_SHOWN, action_names=import_service.ACTION_NAMES,
-                           mode_names=import_service.MODE_NAMES)
+                           rows_shown=REPORT_ROWS_SHOWN, action_names=importer.ACTION_NAMES,
+                           mode_names=importer.MODE_NAMES)
 
 
 @bp.route("/commit", methods=["POST"])
 @login_required
 def commit():
+    """Import the stored file in the chosen mode and show the result."""
     form = CommitForm()
     if not form.validate_on_submit():
         flash("请求无效或页面已过期，请重新上传文件", "danger")
         return redirect(url_for("imports.index"))
     try:
         stored = load_upload(current_app.instance_path, form.token.data, current_user.id)
-        report = import_service.run_import(
+        report = importer.run_import(
             stored.kind, stored.data, stored.filename, actor=current_user, dry_run=False, mode=form.mode.data,
             limits=Limits.from_config(current_app.config),
         )
@@ -85,18 +88,19 @@ def commit():
     if not report.committed and report.has_errors and report.fatal is None:
         retry_form = CommitForm(formdata=None, token=stored.token, mode="valid")
     return render_template("imports/report.html", report=report, commit_form=retry_form,
-                           rows_shown=REPORT_ROWS_SHOWN, action_names=import_service.ACTION_NAMES,
-                           mode_names=import_service.MODE_NAMES)
+                           rows_shown=REPORT_ROWS_SHOWN, action_names=importer.ACTION_NAMES,
+                           mode_names=importer.MODE_NAMES)
 
 
 @bp.route("/template")
 @login_required
 def template():
+    """An empty import file (header row only) for one import kind."""
     kind = request.args.get("kind", "")
     if kind not in fmt.KIND_NAMES:
         abort(404)
     filename = f"import-{kind}-template.csv"
     return Response(
-        import_service.template_csv(kind), mimetype=CSV_MIMETYPE,
+        importer.template_csv(kind), mimetype=CSV_MIMETYPE,
         headers={"Content-Disposition": f"attachment; filename={filename}"},
     )

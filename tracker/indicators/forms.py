@@ -6,10 +6,10 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from tracker.companies.forms import district_choices
 from tracker.rules.districts import DISTRICT_SHORT_NAMES
 from tracker.rules.indicators import INDICATORS, PLAN_YEARS, BadDate, parse_as_of
 from tracker.rules.ladder import RUNGS
+from tracker.web.forms import district_choices
 
 YEAR_CHOICES = [(year, f"{year}年") for year in PLAN_YEARS]
 
@@ -43,20 +43,24 @@ class DashboardForm(FlaskForm):
 
     year = SelectField("年度", choices=YEAR_CHOICES, coerce=int, validators=[Optional()])
     as_of = StringField("截至日期", validators=[Optional(), Length(max=20), _check_date])
-    district = SelectField("辖区", choices=district_choices("全市"), validators=[Optional()])
+    district = SelectField("辖区", choices=district_choices(blank="全市"), validators=[Optional()])
 
 
 class DrillForm(FlaskForm):
+    """Which figure to list: indicator, as-of date, district; read from the query string."""
+
     class Meta:
         csrf = False
 
     # Unknown codes and districts are refused by the service with a Chinese message (404/403).
     code = SelectField("指标", choices=[(i.code, i.name) for i in INDICATORS], validate_choice=False, validators=[DataRequired("请选择指标")])
     as_of = StringField("截至日期", validators=[Optional(), Length(max=20), _check_date])
-    district = SelectField("辖区", choices=district_choices("全部"), validate_choice=False, validators=[Optional()])
+    district = SelectField("辖区", choices=district_choices(blank="全部"), validate_choice=False, validators=[Optional()])
 
 
 class CohortForm(FlaskForm):
+    """Entry rung, entry year and by-year of the cohort table; read from the query string."""
+
     class Meta:
         csrf = False
 
@@ -103,7 +107,3 @@ class TokenForm(FlaskForm):
                            validators=[InputRequired("请选择用户")])
     name = StringField("用途", validators=[DataRequired("请填写令牌用途"), Length(max=80, message="用途不超过80字")])
     submit = SubmitField("签发令牌")
-
-
-class ConfirmForm(FlaskForm):
-    submit = SubmitField("确认")

@@ -6,33 +6,29 @@ Managers see their district, administrators the city (or one district they pick)
 from __future__ import annotations
 
 import datetime as dt
+from io import BytesIO
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, fresh_login_required
-from sqlalchemy import select
 
-from tracker.web.access import roles_required
 from tracker.clock import today
-from tracker.extensions import db
-from tracker.indicators.charts import meter, trend_chart
-from tracker.indicators.forms import (
-    CohortForm, ConfirmForm, DashboardForm, DrillForm, TokenForm, make_target_form, target_field_name,
-)
-from tracker.models import IndicatorTarget
+from tracker.indicators.forms import CohortForm, DashboardForm, DrillForm, TokenForm, make_target_form, target_field_name
 from tracker.rules.districts import DISTRICT_CODES, DISTRICT_NAMES
 from tracker.rules.indicators import INDICATOR_BY_CODE, INDICATORS, PLAN_YEARS, parse_as_of, year_end
 from tracker.rules.ladder import RUNG_BY_CODE
-from tracker.services.indicators import tokens as indicator_api
-from tracker.services.indicators import rollup as service
-from tracker.services.indicators import targets as plan_service
 from tracker.services.errors import ServiceError
 from tracker.services.exports import XLSX_MIMETYPE
+from tracker.services.indicators import targets, tokens
+from tracker.services.indicators.cohorts import cohort
+from tracker.services.indicators.dashboard import cached_dashboard
+from tracker.services.indicators.drill_down import drill_down
 from tracker.services.indicators.workbook import indicator_workbook
-from tracker.services.pagination import page_count
+from tracker.web.access import managers_required, roles_required
+from tracker.web.charts import meter, trend_chart
+from tracker.web.errors import attach_service_error
+from tracker.web.forms import ConfirmForm
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
-
-VIEWERS = ("admin", "manager")
 
 
 def _default_as_of(year: int, now: dt.date) -> dt.date:
@@ -63,7 +59,7 @@ def drill_url(code: str, as_of: dt.date, district: str | None = None) -> str:
 
 
 @bp.route("/")
-@roles_required(*VIEWERS)
+@managers_required
 def dashboard():
     """The 12 indicators against target for a year and as-of date, with district table and trend."""
     now = today()
@@ -71,7 +67,9 @@ def dashboard():
     as_of, district = _dashboard_args(form, now)
     form.year.data = as_of.year if as_of.year in PLAN_YEARS else now.year
     form.as_of.data = as_of.isoformat()
-    data = service.cached_dashboard(as_of, current_user, now, district)
+    data = cached_dashboard(
+        as_of, current_user, now, district, ttl_seconds=current_app.config["INDICATOR_CACHE_SECONDS"],
+    )
     charts = {
         code: trend_chart(
             INDICATOR_BY_CODE[code].name, points,
@@ -80,7 +78,7 @@ def dashboard():
         for code, points in data.trends.items()
     }
     meters = {row.figure.code: meter(row.figure.percent, row.status.css) for row in data.rows}
-    mismatches = plan_service.current_mismatches() if current_user.is_admin else []
+    mismatches = targets.current_mismatches() if current_user.is_admin else []
     return render_template(
         "indicators/dashboard.html", form=form, data=data, charts=charts, meters=meters, now=now,
         district=district, drill_url=drill_url, mismatches=mismatches,
@@ -89,7 +87,7 @@ def dashboard():
 
 
 @bp.route("/drill")
-@roles_required(*VIEWERS)
+@managers_required
 def drill():
     """The records behind one number (exactly as many rows as the figure)."""
     form = DrillForm(request.args)
@@ -98,20 +96,13 @@ def drill():
         return render_template("errors/error.html", code=400, message=message), 400
     as_of = parse_as_of(form.as_of.data, today())
     district = form.district.data or None
-    result = service.drill_down(form.code.data, as_of, current_user, district)
-    per_page = current_app.config["PAGE_SIZE"]
-    total = result.count()
-    pages = page_count(total, per_page)
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    rows = result.rows(limit=per_page, offset=(page - 1) * per_page)
-    return render_template(
-        "indicators/drill.html", result=result, rows=rows, total=total,
-        page=page, pages=pages, as_of=as_of,
-    )
+    result = drill_down(form.code.data, as_of, current_user, district)
+    page = result.page(request.args.get("page", 1, type=int) or 1, current_app.config["PAGE_SIZE"])
+    return render_template("indicators/drill.html", result=result, page=page, as_of=as_of)
 
 
 @bp.route("/cohorts")
-@roles_required(*VIEWERS)
+@managers_required
 def cohorts():
     """Of the companies that entered a rung in year X, how many reached each higher rung by year Z."""
     now = today()
@@ -124,82 +115,70 @@ def cohorts():
         form.by_year.errors = list(form.by_year.errors) + ["截至年度不能早于进入年度"]
         by_year = entry_year
     form.rung.data, form.entry_year.data, form.by_year.data = rung, entry_year, by_year
-    result = service.cohort(rung, entry_year, by_year, current_user)
-    return render_template("indicators/cohorts.html", form=form, cohort=result)
+    return render_template("indicators/cohorts.html", form=form, cohort=cohort(rung, entry_year, by_year, current_user))
 
 
 @bp.route("/export.xlsx")
-@roles_required(*VIEWERS)
+@managers_required
 def export():
     """Both tables of the plan, actual beside target, for the user's scope."""
     now = today()
-    content = indicator_workbook(now, current_user)
-    from io import BytesIO
-
     return send_file(
-        BytesIO(content), mimetype=XLSX_MIMETYPE, as_attachment=True,
+        BytesIO(indicator_workbook(now, current_user)), mimetype=XLSX_MIMETYPE, as_attachment=True,
         download_name=f"指标完成情况_{now.isoformat()}.xlsx",
     )
 
 
-@bp.route("/targets", methods=["GET", "POST"])
+@bp.route("/targets", methods=["GET", "POST"], endpoint="targets")
 @roles_required("admin")
-def targets():
+def edit_targets():
     """Edit one year's targets (city and districts); warns when districts no longer sum to the city."""
     year = request.args.get("year", type=int)
     year = year if year in PLAN_YEARS else (today().year if today().year in PLAN_YEARS else PLAN_YEARS[0])
-    form_class = make_target_form(year)
-    existing = {
-        (t.indicator, t.district): t.value
-        for t in db.session.scalars(select(IndicatorTarget).where(IndicatorTarget.year == year))
-    }
-    form = form_class()
+    form = make_target_form(year)()
     if request.method == "GET":
-        for (code, district), value in existing.items():
+        for (code, district), value in targets.year_targets(year).items():
             field = getattr(form, target_field_name(code, district), None)
             if field is not None:
                 field.data = value
     elif form.validate_on_submit():
-        changed = 0
+        values = {
+            (indicator.code, district): getattr(form, target_field_name(indicator.code, district)).data
+            for indicator in INDICATORS
+            for district in (None, *(DISTRICT_CODES if indicator.has_district_targets else ()))
+        }
         try:
-            for indicator in INDICATORS:
-                for district in (None, *(DISTRICT_CODES if indicator.has_district_targets else ())):
-                    value = getattr(form, target_field_name(indicator.code, district)).data
-                    if value is not None and value != existing.get((indicator.code, district)):
-                        plan_service.set_target(current_user, indicator.code, year, district, value)
-                        changed += 1
+            changed = targets.set_year_targets(current_user, year, values)
         except ServiceError as exc:
-            db.session.rollback()
             flash(exc.message, "danger")
         else:
             flash(f"已保存 {year} 年目标（修改 {changed} 项）", "success")
             return redirect(url_for("indicators.targets", year=year))
     return render_template(
         "indicators/targets.html", form=form, year=year, years=PLAN_YEARS, field_name=target_field_name,
-        mismatches=plan_service.current_mismatches(), districts=DISTRICT_CODES, indicators=INDICATORS,
+        mismatches=targets.current_mismatches(), districts=DISTRICT_CODES, indicators=INDICATORS,
     )
 
 
-@bp.route("/tokens", methods=["GET", "POST"])
+@bp.route("/tokens", methods=["GET", "POST"], endpoint="tokens")
 @roles_required("admin")
 @fresh_login_required  # issuing a credential needs a password typed in this session
-def tokens():
+def list_tokens():
     """List API tokens and issue a new one (its secret is shown once, on this response only)."""
     form = TokenForm()
     form.owner_id.choices = _owner_choices()
     secret = None
     if form.validate_on_submit():
         try:
-            token, secret = indicator_api.issue_token(current_user, form.owner_id.data, form.name.data)
+            token, secret = tokens.issue_token(current_user, form.owner_id.data, form.name.data)
         except ServiceError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "name").errors.append(exc.message)
+            attach_service_error(form, exc)
         else:
             flash(f"已签发令牌“{token.name}”，请立即复制保存：离开本页后无法再次查看", "success")
             form = TokenForm(formdata=None)
             form.owner_id.choices = _owner_choices()
     response = render_template(
-        "indicators/tokens.html", form=form, tokens=indicator_api.list_tokens(), secret=secret, confirm=ConfirmForm(),
+        "indicators/tokens.html", form=form, tokens=tokens.list_tokens(), secret=secret, confirm=ConfirmForm(),
     )
     return response, 200, {"Cache-Control": "no-store"}
 
@@ -207,7 +186,7 @@ def tokens():
 def _owner_choices() -> list[tuple[int, str]]:
     return [
         (u.id, f"{u.name}（{u.role_name}{'·' + DISTRICT_NAMES[u.district] if u.district in DISTRICT_NAMES else ''}，{u.email}）")
-        for u in indicator_api.token_owners()
+        for u in tokens.token_owners()
     ]
 
 
@@ -218,7 +197,7 @@ def revoke_token(token_id: int):
     """Revoke a token at once."""
     if ConfirmForm().validate_on_submit():
         try:
-            token = indicator_api.revoke_token(current_user, token_id)
+            token = tokens.revoke_token(current_user, token_id)
         except ServiceError as exc:
             flash(exc.message, "danger")
         else:

@@ -1,15 +1,20 @@
-"""Jinja filters and globals: Chinese names for codes, dates in Asia/Shanghai."""
+"""Jinja filters and globals: Chinese names for codes, dates in Asia/Shanghai.
+
+Templates show a code's Chinese label through these filters, never by spelling the label again,
+so each vocabulary (rungs, stages, statuses, registry levels and kinds, roles) is defined once.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 
 from tracker.clock import local, today
 from tracker.rules.cultivation import STATUS_NAMES
 from tracker.rules.districts import DISTRICT_NAMES, DISTRICTS, INDUSTRIES
 from tracker.rules.ladder import RUNG_BY_CODE, RUNGS, STAGE_NAMES
+from tracker.models.registry import CARRIER_KINDS, LEVELS
 from tracker.models.user import ROLE_NAMES
 
 
@@ -36,10 +41,10 @@ def _url_with(**changes) -> str:
 NAV_ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("work.my_work", "我的工作", ("officer", "manager")),
     ("visits.follow_ups", "诉求办理", ("officer", "manager", "admin")),
-    ("pipeline.board", "培育看板", ("manager", "admin", "officer")),
+    ("cultivation.board", "培育看板", ("manager", "admin", "officer")),
     ("candidates.index", "精准挖掘", ("manager", "admin")),
     ("indicators.dashboard", "指标完成情况", ("manager", "admin")),
-    ("pipeline.workload", "专员工作量", ("manager", "admin")),
+    ("cultivation.workload", "专员工作量", ("manager", "admin")),
     ("notifications.index", "消息", ("officer", "manager", "admin")),
     ("registries.index", "人才载体平台", ("manager", "admin")),
     ("imports.index", "数据导入", ("admin",)),
@@ -47,8 +52,6 @@ NAV_ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 
 
 def _nav_extra(user) -> list[dict]:
-    from flask import current_app
-
     return [
         {"url": url_for(endpoint), "label": label}
         for endpoint, label, roles in NAV_ITEMS
@@ -67,24 +70,28 @@ def add_company_section(app: Flask, provider) -> None:
 
 
 def _company_actions(user, company) -> list[dict]:
-    from flask import current_app
-
     return [a for provider in current_app.extensions.get("company_actions", []) for a in provider(user, company)]
 
 
 def _company_sections(user, company) -> list:
-    from flask import current_app
-
     return [s for provider in current_app.extensions.get("company_sections", []) if (s := provider(user, company))]
 
 
+def _label(names: dict[str, str]):
+    """A filter showing a code by its Chinese name (the code itself when unknown, '' for none)."""
+    return lambda code: names.get(code, code or "")
+
+
 def init_app(app: Flask) -> None:
+    """Register the filters and globals every template may use."""
     app.jinja_env.filters["date"] = _date
-    app.jinja_env.filters["district_name"] = lambda c: DISTRICT_NAMES.get(c, c or "")
-    app.jinja_env.filters["stage_name"] = lambda c: STAGE_NAMES.get(c, c or "")
+    app.jinja_env.filters["district_name"] = _label(DISTRICT_NAMES)
+    app.jinja_env.filters["stage_name"] = _label(STAGE_NAMES)
     app.jinja_env.filters["rung_name"] = lambda c: RUNG_BY_CODE[c].name if c in RUNG_BY_CODE else (c or "")
-    app.jinja_env.filters["track_status_name"] = lambda c: STATUS_NAMES.get(c, c or "")
-    app.jinja_env.filters["role_name"] = lambda c: ROLE_NAMES.get(c, c or "")
+    app.jinja_env.filters["track_status_name"] = _label(STATUS_NAMES)
+    app.jinja_env.filters["role_name"] = _label(ROLE_NAMES)
+    app.jinja_env.filters["registry_level_name"] = _label(LEVELS)
+    app.jinja_env.filters["carrier_kind_name"] = _label(CARRIER_KINDS)
     app.jinja_env.globals.update(
         DISTRICTS=DISTRICTS, INDUSTRIES=INDUSTRIES, RUNGS=RUNGS, STAGE_NAMES=STAGE_NAMES,
         url_with=_url_with, today=today, nav_extra=_nav_extra,

@@ -6,8 +6,8 @@ import click
 from flask import Flask
 
 from tracker.extensions import db
-from tracker.services.ops import backup as backup_service
 from tracker.services.errors import ServiceError
+from tracker.services.ops import backup
 
 
 def register(app: Flask) -> None:
@@ -15,10 +15,10 @@ def register(app: Flask) -> None:
 
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False))
-    def backup(path: str) -> None:
+    def backup_database(path: str) -> None:
         """Copy the whole database to PATH (pg_dump custom format, or an SQLite file)."""
         try:
-            result = backup_service.backup(db.engine, path)
+            result = backup.backup(db.engine, path)
         except ServiceError as exc:
             raise click.ClickException(exc.message) from exc
         rows = sum(result.counts.values())
@@ -27,10 +27,10 @@ def register(app: Flask) -> None:
     @app.cli.command("restore")
     @click.argument("path", type=click.Path(dir_okay=False))
     @click.option("--force", is_flag=True, help="Replace a database that already holds data.")
-    def restore(path: str, force: bool) -> None:
+    def restore_database(path: str, force: bool) -> None:
         """Restore the database from a backup made by `flask backup`."""
         try:
-            counts = backup_service.restore(db.engine, path, force=force)
+            counts = backup.restore(db.engine, path, force=force)
         except ServiceError as exc:
             raise click.ClickException(exc.message) from exc
         click.echo(f"已从 {path} 恢复：{len(counts)} 张表，共 {sum(counts.values())} 行")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
 from tracker.models._base import created_at_column
@@ -24,7 +24,6 @@ class CultivationTrack(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
     target_rung: Mapped[str] = mapped_column(String(24))  # a code of tracker.rules.ladder.RUNGS
-    target_kind = synonym("target_rung")  # transitional alias while callers move to target_rung
     year: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="pool")
     status_since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)

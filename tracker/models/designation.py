@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
 from tracker.models._base import created_at_column
@@ -38,11 +38,6 @@ class Designation(db.Model):
 
     company = relationship("Company", back_populates="designations")
 
-    # Transitional aliases while callers move to `rung` (removed once none is left).
-    kind = synonym("rung")
-
     @property
     def rung_name(self) -> str:
         return RUNG_BY_CODE[self.rung].name if self.rung in RUNG_BY_CODE else self.rung
-
-    kind_name = rung_name

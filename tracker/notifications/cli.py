@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from tracker.services.notifications import mailer
-from tracker.services.notifications import reminders as reminder_service
+from tracker.services.notifications import sweep as reminder_sweep  # `sweep` is the command's name below
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -29,7 +29,7 @@ def register(app: Flask) -> None:
     @click.option("--today", default=None, help="Sweep as of this day (YYYY-MM-DD); default: today in Asia/Shanghai.")
     def sweep(today: str | None) -> None:
         """Run the daily sweep once (the beat task's code path), with digest/report catch-up."""
-        result = reminder_service.run_daily(_date(today))
+        result = reminder_sweep.run_daily(_date(today))
         click.echo(f"{result.today}：到期提醒 {result.due} 条，新增 {result.created} 条（其中需发邮件 {result.emailed} 条）")
         if result.digests is not None:
             click.echo(f"每周摘要：新增 {result.digests} 份")
@@ -42,13 +42,13 @@ def register(app: Flask) -> None:
     @click.option("--today", default=None, help="YYYY-MM-DD; default: today.")
     def digests(today: str | None) -> None:
         """Create this week's officer digests now (idempotent)."""
-        click.echo(f"每周摘要：新增 {reminder_service.weekly_digests(_date(today))} 份")
+        click.echo(f"每周摘要：新增 {digests.weekly_digests(_date(today))} 份")
 
     @group.command("reports")
     @click.option("--today", default=None, help="YYYY-MM-DD; default: today.")
     def reports(today: str | None) -> None:
         """Create this month's manager reports now (idempotent)."""
-        click.echo(f"月报：新增 {reminder_service.monthly_reports(_date(today))} 份")
+        click.echo(f"月报：新增 {digests.monthly_reports(_date(today))} 份")
 
     @group.command("send")
     def send() -> None:

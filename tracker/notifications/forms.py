@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SubmitField
 from wtforms.validators import InputRequired
 
-from tracker.services.notifications.reminders import NOTIFY_MODES
+from tracker.services.notifications.inbox import NOTIFY_MODES
 
 
 class PreferencesForm(FlaskForm):
@@ -12,7 +12,3 @@ class PreferencesForm(FlaskForm):
                              validators=[InputRequired("请选择提醒方式")])
     digest_opt_out = BooleanField("不接收每周摘要 / 月报邮件")
     submit = SubmitField("保存")
-
-
-class ConfirmForm(FlaskForm):
-    """A button that changes something: carries the CSRF token only."""

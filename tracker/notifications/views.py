@@ -5,20 +5,21 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tracker.web.access import roles_required
 from tracker.models.notification import FAILED
-from tracker.notifications.forms import ConfirmForm, PreferencesForm
+from tracker.notifications.forms import PreferencesForm
 from tracker.rules.reminders import KIND_NAMES
-from tracker.services.notifications import mailer
-from tracker.services.notifications import reminders as reminder_service
 from tracker.services.errors import ServiceError
+from tracker.services.notifications import inbox, mail_folder, outbox_admin, runs
+from tracker.web.access import roles_required
+from tracker.web.errors import attach_service_error
+from tracker.web.forms import ConfirmForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 @bp.context_processor
 def _labels():
-    return {"KIND_NAMES": KIND_NAMES, "OUTBOX_STATUS_NAMES": reminder_service.STATUS_NAMES}
+    return {"KIND_NAMES": KIND_NAMES, "OUTBOX_STATUS_NAMES": outbox_admin.STATUS_NAMES}
 
 
 def _page() -> int:
@@ -29,10 +30,10 @@ def _page() -> int:
 @login_required
 def index():
     unread_only = request.args.get("unread") == "1"
-    rows, has_more = reminder_service.list_for(current_user, unread_only=unread_only, page=_page())
+    page = inbox.list_for(current_user, unread_only=unread_only, page=_page())
     return render_template(
-        "notifications/index.html", rows=rows, has_more=has_more, page=_page(), unread_only=unread_only,
-        unread=reminder_service.unread_count(current_user), confirm=ConfirmForm(),
+        "notifications/index.html", page=page, unread_only=unread_only,
+        unread=inbox.unread_count(current_user), confirm=ConfirmForm(),
     )
 
 
@@ -46,7 +47,7 @@ def _safe_link(link: str | None) -> str:
 @bp.route("/<int:notification_id>/open")
 @login_required
 def open(notification_id: int):  # noqa: A001  (the endpoint name reads well in templates)
-    row = reminder_service.mark_read(current_user, notification_id)
+    row = inbox.mark_read(current_user, notification_id)
     return redirect(_safe_link(row.link))
 
 
@@ -55,7 +56,7 @@ def open(notification_id: int):  # noqa: A001  (the endpoint name reads well in 
 def mark_read(notification_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    reminder_service.mark_read(current_user, notification_id)
+    inbox.mark_read(current_user, notification_id)
     return redirect(url_for("notifications.index"))
 
 
@@ -64,7 +65,7 @@ def mark_read(notification_id: int):
 def mark_all_read():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    count = reminder_service.mark_all_read(current_user)
+    count = inbox.mark_all_read(current_user)
     flash(f"已将 {count} 条消息标为已读", "success")
     return redirect(url_for("notifications.index"))
 
@@ -75,11 +76,11 @@ def preferences():
     form = PreferencesForm(obj=current_user)
     if form.validate_on_submit():
         try:
-            reminder_service.update_preferences(
+            inbox.update_preferences(
                 current_user, notify_mode=form.notify_mode.data, digest_opt_out=form.digest_opt_out.data,
             )
         except ServiceError as exc:
-            form.notify_mode.errors.append(exc.message)
+            attach_service_error(form, exc)
         else:
             flash("提醒设置已保存", "success")
             return redirect(url_for("notifications.preferences"))
@@ -91,7 +92,7 @@ def preferences():
 def send_test():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    reminder_service.send_test_email(current_user)
+    inbox.send_test_email(current_user)
     flash(f"测试邮件已加入发送队列，将发送到 {current_user.email}", "success")
     return redirect(url_for("notifications.preferences"))
 
@@ -100,12 +101,12 @@ def send_test():
 @roles_required("admin")
 def outbox():
     status = request.args.get("status") or None
-    if status not in reminder_service.STATUS_NAMES:
+    if status not in outbox_admin.STATUS_NAMES:
         status = None
-    rows, has_more = reminder_service.outbox_rows(status, page=_page())
+    page = outbox_admin.outbox_rows(status, page=_page())
     return render_template(
-        "notifications/outbox.html", rows=rows, has_more=has_more, page=_page(), status=status,
-        counts=reminder_service.outbox_counts(), runs=reminder_service.last_runs(),
+        "notifications/outbox.html", page=page, status=status,
+        counts=outbox_admin.outbox_counts(), runs=runs.last_runs(),
         mail_folder=not current_app.config.get("MAIL_SERVER"), confirm=ConfirmForm(), FAILED=FAILED,
     )
 
@@ -116,7 +117,7 @@ def retry(notification_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        reminder_service.retry(current_user, notification_id)
+        outbox_admin.retry(current_user, notification_id)
     except ServiceError as exc:
         if exc.status_code == 404:
             raise
@@ -131,7 +132,7 @@ def retry(notification_id: int):
 def retry_failed():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    count = reminder_service.retry_all_failed(current_user)
+    count = outbox_admin.retry_all_failed(current_user)
     flash(f"已将 {count} 封发送失败的邮件重新加入队列", "success")
     return redirect(url_for("notifications.outbox"))
 
@@ -144,9 +145,9 @@ def mail():
         abort(404)
     name = request.args.get("name")
     if name:
-        view = mailer.read_mail_file(name)
+        view = mail_folder.read_mail_file(name)
         if view is None:
             abort(404)
         return render_template("notifications/mail_show.html", mail=view)
-    return render_template("notifications/mail.html", files=mailer.list_mail_files(),
+    return render_template("notifications/mail.html", files=mail_folder.list_mail_files(),
                            folder=current_app.config["MAIL_FOLDER"])

@@ -1,0 +1,1 @@
+"""Registry lists and forms (blueprint `registries`, /registries)."""

@@ -7,14 +7,8 @@ from wtforms import DateField, IntegerField, SelectField, StringField, SubmitFie
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from tracker.models.registry import CARRIER_KINDS, LEVELS, TALENT_KINDS
-from tracker.rules.districts import DISTRICTS
 from tracker.services.registries.records import PLATFORM_LEVELS
-
-
-def district_choices(user, blank: str | None = None) -> list[tuple[str, str]]:
-    """Districts a user may pick: all for an administrator, their own for a manager."""
-    choices = [(d.code, d.name) for d in DISTRICTS if user.is_admin or d.code == user.district]
-    return ([("", blank)] if blank is not None else []) + choices
+from tracker.web.forms import district_choices
 
 
 class _RegistryForm(FlaskForm):
@@ -85,12 +79,6 @@ class InstitutionForm(_RegistryForm):
     business = StringField("服务领域（如研发设计、技术转移）", validators=[Optional(), Length(max=64, message="不超过64个字符")])
     source = StringField("来源", validators=[Optional(), Length(max=500, message="不超过500个字符")])
     submit = SubmitField("保存")
-
-
-class ConfirmForm(FlaskForm):
-    """A delete button: only the CSRF token."""
-
-    submit = SubmitField("删除")
 
 
 class RegistryFilterForm(FlaskForm):

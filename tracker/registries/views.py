@@ -8,15 +8,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tracker.extensions import db
 from tracker.models.registry import CARRIER_KINDS, LEVELS, TALENT_KINDS
 from tracker.registries.forms import (
-    CarrierCreateForm, CarrierForm, CarrierLevelForm, ConfirmForm, InstitutionForm, PlatformForm,
-    RegistryFilterForm, TalentForm, district_choices,
+    CarrierCreateForm, CarrierForm, CarrierLevelForm, InstitutionForm, PlatformForm, RegistryFilterForm, TalentForm,
 )
 from tracker.rules.districts import DISTRICT_NAMES
-from tracker.services.registries import records as service
 from tracker.services.errors import Forbidden, NotFound, ServiceError
+from tracker.services.registries import records
+from tracker.web.errors import attach_service_error
+from tracker.web.forms import ConfirmForm, district_choices
 
 bp = Blueprint("registries", __name__, url_prefix="/registries")
 
@@ -31,42 +31,35 @@ _KIND_LABELS = {"talents": "全部类别", "carriers": "全部类型", "platform
 def _only_managers_and_admins():
     # One gate for the whole blueprint: officers are refused before any view runs.
     try:
-        service.check_may_view(current_user)
+        records.check_may_view(current_user)
     except Forbidden:
         abort(403)
 
 
 def _record_or_404(registry: str, record_id: int):
     try:
-        return service.get_record(current_user, registry, record_id)
+        return records.get_record(current_user, registry, record_id)
     except NotFound:
         abort(404)
-
-
-def _attach_error(form, exc: ServiceError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = list(field.errors) + [exc.message]
-    else:
-        flash(exc.message, "danger")
 
 
 @bp.route("/")
 @login_required
 def index():
-    counts = service.counts_by_registry(current_user)
-    return render_template("registries/index.html", counts=counts, registries=service.REGISTRIES)
+    """The registries and how many records of each the user may see."""
+    counts = records.counts_by_registry(current_user)
+    return render_template("registries/index.html", counts=counts, registries=records.REGISTRIES)
 
 
 # --- lists -------------------------------------------------------------------------------------
 
-def _filters(registry: str) -> tuple[RegistryFilterForm, service.RegistryFilters]:
+def _filters(registry: str) -> tuple[RegistryFilterForm, records.RegistryFilters]:
     form = RegistryFilterForm(request.args)
     form.district.choices = district_choices(current_user, "全部辖区")
-    kinds = service.REGISTRIES[registry].kinds
+    kinds = records.REGISTRIES[registry].kinds
     form.kind.choices = [("", _KIND_LABELS.get(registry, "全部"))] + list(kinds.items())
     form.validate()
-    filters = service.RegistryFilters(
+    filters = records.RegistryFilters(
         year=form.year.data if not form.year.errors else None,
         district=(form.district.data or None) if not form.district.errors else None,
         kind=(form.kind.data or None) if not form.kind.errors and kinds else None,
@@ -78,8 +71,8 @@ def _filters(registry: str) -> tuple[RegistryFilterForm, service.RegistryFilters
 def _rows(registry: str, items: list) -> list[dict]:
     """Display rows: plain strings (auto-escaped by the template) plus action URLs."""
     stem = _SINGULAR[registry]
-    companies = service.companies_by_id([getattr(i, "company_id", None) for i in items])
-    levels = service.carrier_levels([i.id for i in items]) if registry == "carriers" else {}
+    companies = records.companies_by_id([getattr(i, "company_id", None) for i in items])
+    levels = records.carrier_levels([i.id for i in items]) if registry == "carriers" else {}
     rows = []
     for item in items:
         district = DISTRICT_NAMES.get(item.district, item.district)
@@ -115,12 +108,12 @@ _HEADERS = {
 
 def _list(registry: str):
     form, filters = _filters(registry)
-    page = service.list_records(current_user, registry, filters, request.args.get("page", 1, type=int) or 1,
+    page = records.list_records(current_user, registry, filters, request.args.get("page", 1, type=int) or 1,
                                 current_app.config["PAGE_SIZE"])
     return render_template(
-        "registries/list.html", registry=service.REGISTRIES[registry], form=form, page=page,
-        headers=_HEADERS[registry], rows=_rows(registry, list(page.items)), delete_form=ConfirmForm(),
-        new_url=url_for(f"registries.{_SINGULAR[registry]}_new"), has_kinds=bool(service.REGISTRIES[registry].kinds),
+        "registries/list.html", registry=records.REGISTRIES[registry], form=form, page=page,
+        headers=_HEADERS[registry], rows=_rows(registry, page.rows), delete_form=ConfirmForm(),
+        new_url=url_for(f"registries.{_SINGULAR[registry]}_new"), has_kinds=bool(records.REGISTRIES[registry].kinds),
     )
 
 
@@ -128,24 +121,24 @@ def _list(registry: str):
 
 def _company_code(record) -> str:
     company_id = getattr(record, "company_id", None)
-    company = service.companies_by_id([company_id]).get(company_id) if company_id else None
+    company = records.companies_by_id([company_id]).get(company_id) if company_id else None
     return company.uscc if company else ""
 
 
 def _save(registry: str, data: dict, record=None):
     if registry == "talents":
-        return service.save_talent(current_user, data, record)
+        return records.save_talent(current_user, data, record)
     if registry == "platforms":
-        return service.save_platform(current_user, data, record)
+        return records.save_platform(current_user, data, record)
     if registry == "institutions":
-        return service.save_institution(current_user, data, record)
+        return records.save_institution(current_user, data, record)
     if record is None:
-        return service.create_carrier(current_user, data)
-    return service.update_carrier(current_user, record, data)
+        return records.create_carrier(current_user, data)
+    return records.update_carrier(current_user, record, data)
 
 
 def _form_page(registry: str, record=None):
-    spec = service.REGISTRIES[registry]
+    spec = records.REGISTRIES[registry]
     form_class = CarrierCreateForm if registry == "carriers" and record is None else _FORMS[registry]
     form = form_class(obj=record)
     form.set_districts(current_user)
@@ -155,11 +148,9 @@ def _form_page(registry: str, record=None):
         try:
             saved = _save(registry, form.data_for_service(), record)
         except Forbidden:
-            db.session.rollback()
             abort(403)
         except ServiceError as exc:
-            db.session.rollback()
-            _attach_error(form, exc)
+            attach_service_error(form, exc)
         else:
             flash("已保存", "success")
             if registry == "carriers":
@@ -174,9 +165,8 @@ def _delete(registry: str, record_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        service.delete_record(current_user, registry, record)
+        records.delete_record(current_user, registry, record)
     except Forbidden:
-        db.session.rollback()
         abort(403)
     flash("已删除", "info")
     return redirect(url_for(f"registries.{registry}"))
@@ -204,7 +194,7 @@ def _register(registry: str) -> None:
     bp.add_url_rule(f"/{registry}/<int:{arg}>/delete", f"{stem}_delete", login_required(delete_view), methods=["POST"])
 
 
-for _registry in service.REGISTRIES:
+for _registry in records.REGISTRIES:
     _register(_registry)
 
 
@@ -213,42 +203,39 @@ for _registry in service.REGISTRIES:
 @bp.route("/carriers/<int:carrier_id>", methods=["GET", "POST"])
 @login_required
 def carrier(carrier_id: int):
+    """A carrier with its recognition levels, and the form to add the next one (an upgrade)."""
     record = _record_or_404("carriers", carrier_id)
     form = CarrierLevelForm()
     if form.validate_on_submit():
         try:
-            service.add_carrier_level(current_user, record, form.data_for_service())
+            records.add_carrier_level(current_user, record, form.data_for_service())
         except Forbidden:
-            db.session.rollback()
             abort(403)
         except ServiceError as exc:
-            db.session.rollback()
-            _attach_error(form, exc)
+            attach_service_error(form, exc)
         else:
             flash("已添加认定级别", "success")
             return redirect(url_for("registries.carrier", carrier_id=record.id))
-    levels = service.carrier_levels([record.id])[record.id]
-    return render_template("registries/carrier.html", carrier=record, levels=levels, form=form,
-                           delete_form=ConfirmForm(), level_names=LEVELS, kind_names=CARRIER_KINDS)
+    levels = records.carrier_levels([record.id])[record.id]
+    return render_template("registries/carrier.html", carrier=record, levels=levels, form=form, delete_form=ConfirmForm())
 
 
 @bp.route("/carrier-levels/<int:carrier_level_id>/delete", methods=["POST"])
 @login_required
 def carrier_level_delete(carrier_level_id: int):
+    """Remove a level entered by mistake (a carrier keeps at least one)."""
     try:
-        level = service.get_carrier_level(current_user, carrier_level_id)
+        level = records.get_carrier_level(current_user, carrier_level_id)
     except NotFound:
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     carrier_id = level.carrier_id
     try:
-        service.delete_carrier_level(current_user, level)
+        records.delete_carrier_level(current_user, level)
     except Forbidden:
-        db.session.rollback()
         abort(403)
     except ServiceError as exc:
-        db.session.rollback()
         flash(exc.message, "danger")
     else:
         flash("已删除该级别记录", "info")

@@ -2,7 +2,7 @@
 
 A company is *due* when its planned date (or last visit + cadence) has come, *overdue* once a
 grace period has passed too, and *escalated* to the district manager when overdue long enough.
-All numbers are defaults of DOMAIN.md §7 and can be replaced by a CadencePolicy.
+All numbers are defaults of docs/DOMAIN.md §7 and can be replaced by a CadencePolicy.
 """
 
 from __future__ import annotations

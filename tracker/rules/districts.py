@@ -15,13 +15,16 @@ class District:
 
 DISTRICTS: tuple[District, ...] = (
     District("liyang", "溧阳市", ("溧阳市", "溧阳"), "320481"),
-    District("jintan", "金坛区", ("金坛区", "金坛"), "320413"),
+    # 金坛市 until it became a district in 2015 (division code 320482 then).
+    District("jintan", "金坛区", ("金坛区", "金坛", "金坛市"), "320413"),
     District("wujin", "武进区", ("武进区", "武进"), "320412"),
-    District("xinbei", "新北区", ("新北区", "新北"), "320411"),
+    # 常州(国家)高新区 is the same administration as 新北区.
+    District("xinbei", "新北区", ("新北区", "新北", "常州高新区", "常州国家高新区",
+                                 "常州国家高新技术产业开发区", "常州高新技术产业开发区"), "320411"),
     District("tianning", "天宁区", ("天宁区", "天宁"), "320402"),
     District("zhonglou", "钟楼区", ("钟楼区", "钟楼"), "320404"),
     # 常州经开区 is Wujin territory managed by the city: it has no division code of its own.
-    District("jingkai", "常州经开区", ("常州经开区", "常经开", "经开区", "常州经济开发区"), None),
+    District("jingkai", "常州经开区", ("常州经开区", "常经开", "经开区", "常州经济开发区", "经济开发区"), None),
 )
 
 DISTRICT_CODES: tuple[str, ...] = tuple(d.code for d in DISTRICTS)
@@ -39,11 +42,26 @@ for _d in DISTRICTS:
         _LOOKUP[_alias] = _d.code
 
 
+# Official lists prefix the district with the province and the city: 江苏省常州市武进区.
+_PREFIXES = ("江苏省", "江苏", "常州市")
+
+
 def parse_district(text: str | None) -> str | None:
-    """Return the district code for a code or any accepted Chinese spelling, or None."""
+    """Return the district code for a code or any spelling official lists use, or None.
+
+    Accepted: the code (any case), the names and short names, historical names (金坛市), the
+    development zones' names (常州高新区 = 新北区, 常州经济开发区), each optionally preceded by
+    江苏省 and/or 常州市, with spaces anywhere.
+    """
     if text is None:
         return None
-    return _LOOKUP.get(text.strip().lower() if text.strip().isascii() else text.strip())
+    cleaned = "".join(text.split())
+    if cleaned.isascii():
+        return _LOOKUP.get(cleaned.lower())
+    for prefix in _PREFIXES:
+        if cleaned.startswith(prefix) and len(cleaned) > len(prefix):
+            cleaned = cleaned[len(prefix):]
+    return _LOOKUP.get(cleaned)
 
 
 INDUSTRIES: tuple[str, ...] = (

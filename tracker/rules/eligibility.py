@@ -36,13 +36,12 @@ from tracker.rules.eligibility_thresholds import (
     Thresholds,
     thresholds_for,
 )
+from tracker.rules.ladder import RUNG_CODES
 
 MET = "met"
 FAILED = "failed"
 UNKNOWN = "unknown"
 STATUS_NAMES = {MET: "满足", FAILED: "不满足", UNKNOWN: "数据不足"}
-
-RUNG_CODES = ("tech_sme", "hnte", "gazelle", "potential_unicorn", "unicorn")
 
 _FIELD_NAMES = {
     "staff_count": "职工总数",

@@ -6,7 +6,7 @@ evaluation year it applies to, usually built with `dataclasses.replace` from the
 `thresholds_for(year)` picks the newest set whose `year` is ≤ the requested year.
 
 Units: money in 万元 (CNY 10,000) unless the name says `_usd` (whole US dollars); ratios as
-percentages (Decimal("5") means 5%). Sources as in DOMAIN.md: [V] official text, [R] consistent
+percentages (Decimal("5") means 5%). Sources as in docs/DOMAIN.md: [V] official text, [R] consistent
 reposts of official text, [A] our assumption.
 """
 

@@ -47,7 +47,7 @@ class FollowUpRefused(ValueError):
 
 @dataclass(frozen=True)
 class FollowUpPolicy:
-    """Thresholds (DOMAIN.md §7, [A]: configurable)."""
+    """Thresholds (docs/DOMAIN.md §7, [A]: configurable)."""
 
     due_soon_days: int = 7  # shown on My work this many days ahead of the due date
     escalate_after_workdays: int = 3  # chased, still unfinished this many working days later → 督办

@@ -1,4 +1,4 @@
-"""Import file formats (DOMAIN.md §8): columns, header aliases and cell parsing. Pure Python.
+"""Import file formats (docs/DOMAIN.md §8): columns, header aliases and cell parsing. Pure Python.
 
 The same column lists drive the importers, the exporters (so an export re-imports as is) and
 the downloadable template files. Every parser raises CellError with a Chinese reason that the
@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Iterable, Sequence
 
 from tracker.rules.districts import INDUSTRIES
+from tracker.rules.figures import EARLIEST_YEAR
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -55,7 +56,7 @@ COMPANY_COLUMNS: tuple[Column, ...] = (
 DESIGNATION_COLUMNS: tuple[Column, ...] = (
     Column("uscc", "统一社会信用代码", ("信用代码", "社会信用代码", "uscc", "credit_code"), True, max_length=40),
     Column("name", "企业名称", ("名称", "单位名称", "公司名称", "name", "company_name"), max_length=200),
-    Column("kind", "资质类型", ("类型", "资质", "认定类型", "kind"), True),
+    Column("rung", "资质类型", ("类型", "资质", "认定类型", "kind"), True),
     Column("reference", "编号", ("证书编号", "入库登记编号", "登记编号", "入库编号", "reference"), max_length=64),
     Column("granted_on", "认定日期", ("发证日期", "入库日期", "granted_on"), kind="date"),
     Column("valid_from", "有效期起", ("有效期开始", "valid_from"), kind="date"),
@@ -321,8 +322,12 @@ def parse_bool(value: Any) -> bool | None:
     raise CellError(f"应填“是”或“否”：{value}")
 
 
-def parse_year(value: Any, *, lowest: int = 1990, highest: int = 2100) -> int | None:
-    """A four-digit year (2024, 2024.0 or 2024年), None when empty."""
+def parse_year(value: Any, *, lowest: int = EARLIEST_YEAR, highest: int = 2100) -> int | None:
+    """A four-digit year (2024, 2024.0 or 2024年), None when empty.
+
+    Only a sanity check that the cell holds a year; which years figures may be kept for is
+    tracker.rules.figures.year_error.
+    """
     value = unescape_cell(value)
     if is_blank(value):
         return None
@@ -339,7 +344,7 @@ def parse_year(value: Any, *, lowest: int = 1990, highest: int = 2100) -> int | 
 
 
 def parse_industry(value: Any) -> str | None:
-    """One of the plan's key industry fields (DOMAIN.md §3), also from common spellings."""
+    """One of the plan's key industry fields (docs/DOMAIN.md §3), also from common spellings."""
     text = clean_text(value)
     if text is None:
         return None

@@ -1,6 +1,6 @@
 """The plan's 12 indicators (指标): codes, names, units and which ones have district targets.
 
-Definitions (DOMAIN.md §4) are implemented as SQL in tracker/services/indicators; this module is
+Definitions (docs/DOMAIN.md §4) are implemented as SQL in tracker/services/indicators/definitions.py; this module is
 the vocabulary both the services and the pages share.
 """
 
@@ -53,7 +53,7 @@ def district_sum_mismatches(
 
 
 # ---------------------------------------------------------------------------------------------
-# Definitions of DOMAIN.md §4 as data and pure functions. tracker/services/indicators turns them
+# Definitions of docs/DOMAIN.md §4 as data and pure functions. tracker/services/indicators turns them
 # into SQL; the functions below are the reference the SQL is tested against.
 # ---------------------------------------------------------------------------------------------
 
@@ -99,7 +99,7 @@ RECORD_TYPES: dict[str, str] = {
 CARRIES_OVER: frozenset[str] = frozenset({HNTE, GAZELLE, UNICORNS, SERVICE_ORGS})
 
 # Rungs a cultivation track aims at, for the year-end projection of indicators 1–4.
-PROJECTION_TRACK_KINDS: dict[str, tuple[str, ...]] = dict(INDICATOR_RUNGS)
+PROJECTION_TRACK_RUNGS: dict[str, tuple[str, ...]] = dict(INDICATOR_RUNGS)
 
 # How far below the pro-rata expectation still counts as "slightly behind" rather than "behind".
 BEHIND_TOLERANCE = 0.9
@@ -131,7 +131,7 @@ def designation_counts(code: str, d, on: dt.date) -> bool:
     4: a tech SME registration of D's evaluation year (valid_from in that year), granted by D,
     not revoked by D. A company counts once however many of its designations qualify.
     """
-    if d.kind not in INDICATOR_RUNGS.get(code, ()):
+    if d.rung not in INDICATOR_RUNGS.get(code, ()):
         return False
     if code == HNTE:
         return (

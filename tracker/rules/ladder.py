@@ -13,6 +13,9 @@ from typing import Iterable, Protocol
 
 @dataclass(frozen=True)
 class Rung:
+    """One rung of the ladder: its code, Chinese name and short name, rank (1 = lowest) and the
+    label of its reference number."""
+
     code: str
     name: str
     short_name: str
@@ -37,7 +40,7 @@ STAGE_NAMES: dict[str, str] = {PROSPECT: PROSPECT_NAME, **{r.code: r.name for r 
 STAGE_RANK: dict[str, int] = {PROSPECT: 0, **RUNG_RANK}
 RANK_STAGE: dict[int, str] = {v: k for k, v in STAGE_RANK.items()}
 
-_KIND_ALIASES: dict[str, str] = {
+_RUNG_ALIASES: dict[str, str] = {
     **{r.code: r.code for r in RUNGS},
     **{r.name: r.code for r in RUNGS},
     **{r.short_name: r.code for r in RUNGS},
@@ -48,12 +51,12 @@ _KIND_ALIASES: dict[str, str] = {
 }
 
 
-def parse_kind(text: str | None) -> str | None:
+def parse_rung(text: str | None) -> str | None:
     """A rung code from its code or Chinese name (as written in official lists), or None."""
     if not text:
         return None
     cleaned = text.strip().replace("（", "(").replace("）", ")")
-    return _KIND_ALIASES.get(cleaned) or _KIND_ALIASES.get(cleaned.lower())
+    return _RUNG_ALIASES.get(cleaned) or _RUNG_ALIASES.get(cleaned.lower())
 
 
 # Validity periods [R]; gazelle and (potential) unicorn lists carry no expiry by default. They are
@@ -76,20 +79,22 @@ def add_years(day: dt.date, years: int) -> dt.date:
 
 
 def default_valid_until(
-    kind: str, valid_from: dt.date, validity_years: dict[str, int | None] | None = None
+    rung: str, valid_from: dt.date, validity_years: dict[str, int | None] | None = None
 ) -> dt.date | None:
     """Default end of validity: tech SME to 31 Dec of its year; HNTE issue + 3 years − 1 day."""
-    years_by_kind = validity_years or DEFAULT_VALIDITY_YEARS
-    if kind == "tech_sme":
+    years_by_rung = validity_years or DEFAULT_VALIDITY_YEARS
+    if rung == "tech_sme":
         return dt.date(valid_from.year, 12, 31)
-    years = years_by_kind.get(kind)
+    years = years_by_rung.get(rung)
     if years is None:
         return None
     return add_years(valid_from, years) - dt.timedelta(days=1)
 
 
 class DesignationLike(Protocol):
-    kind: str
+    """What the ladder reads of a designation (the model, or a plain record in tests)."""
+
+    rung: str
     valid_from: dt.date
     valid_until: dt.date | None
     revoked_on: dt.date | None
@@ -121,13 +126,13 @@ def stage_as_of(designations: Iterable[DesignationLike], on: dt.date) -> str:
     best = 0
     for d in designations:
         if in_force(d, on):
-            best = max(best, RUNG_RANK.get(d.kind, 0))
+            best = max(best, RUNG_RANK.get(d.rung, 0))
     return RANK_STAGE[best]
 
 
 def rungs_held(designations: Iterable[DesignationLike], on: dt.date) -> set[str]:
     """Every rung in force on a date (rungs are not exclusive: a gazelle usually is an HNTE too)."""
-    return {d.kind for d in designations if in_force(d, on)}
+    return {d.rung for d in designations if in_force(d, on)}
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,7 @@ class StageChange:
 
     @property
     def label(self) -> str:
+        """The change in Chinese (晋级, 资质到期 ...)."""
         return {
             "promotion": "晋级",
             "lapse": "资质到期",
@@ -153,7 +159,7 @@ class StageChange:
 def stage_timeline(designations: Iterable[DesignationLike]) -> list[StageChange]:
     """Every change of stage, derived by evaluating the stage on each day something starts or ends.
 
-    A designation that starts the day after another of the same kind ends (HNTE re-certification)
+    A designation that starts the day after another of the same rung ends (HNTE re-certification)
     keeps the stage unchanged; it is reported as `recertification` so the timeline shows it.
     """
     items = list(designations)
@@ -178,9 +184,9 @@ def stage_timeline(designations: Iterable[DesignationLike]) -> list[StageChange]
         else:
             renewed = [
                 d for d in items
-                if d.valid_from == day and d.kind == current
+                if d.valid_from == day and d.rung == current
                 and any(
-                    o is not d and o.kind == d.kind and end_of(o) == day - dt.timedelta(days=1)
+                    o is not d and o.rung == d.rung and end_of(o) == day - dt.timedelta(days=1)
                     for o in items
                 )
             ]

@@ -13,7 +13,7 @@ is chosen so that the reminder repeats only when it should:
 
 Rules are *level-triggered*: a reminder is due for as long as its condition holds, so a sweep of
 today also covers the days a sweep missed, and the outbox's UNIQUE key keeps it to one row.
-Every threshold lives in ReminderPolicy (DOMAIN.md §7 defaults). No Flask, SQLAlchemy or Celery here.
+Every threshold lives in ReminderPolicy (docs/DOMAIN.md §7 defaults). No Flask, SQLAlchemy or Celery here.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ OFFICER, MANAGERS = "officer", "managers"
 
 @dataclass(frozen=True)
 class ReminderPolicy:
-    """Every threshold of the reminder rules; the defaults are DOMAIN.md §7."""
+    """Every threshold of the reminder rules; the defaults are docs/DOMAIN.md §7."""
 
     cadence: cadence.CadencePolicy = field(default_factory=cadence.CadencePolicy)
     follow_up_ahead_days: int = 3  # remind the owner this many days before the due date
@@ -409,7 +409,7 @@ class TrackRecord:
     company_id: int
     company_name: str
     district: str
-    target_kind: str
+    target_rung: str
     status: str
     status_since: dt.date
     owner_id: int | None
@@ -431,7 +431,7 @@ def stale_track_reminders(tracks: Iterable[TrackRecord], today: dt.date, policy:
         items.sort(key=lambda t: (t.status_since, t.track_id))
         shown = [
             {"company_id": t.company_id, "name": t.company_name,
-             "target": RUNG_BY_CODE[t.target_kind].name if t.target_kind in RUNG_BY_CODE else t.target_kind,
+             "target": RUNG_BY_CODE[t.target_rung].name if t.target_rung in RUNG_BY_CODE else t.target_rung,
              "status": STATUS_NAMES.get(t.status, t.status), "days": (today - t.status_since).days}
             for t in items[: policy.digest_list_limit]
         ]
@@ -439,7 +439,7 @@ def stale_track_reminders(tracks: Iterable[TrackRecord], today: dt.date, policy:
             who, TRACK_STALE, f"group:{who.key}", iso_week(today),
             f"培育停滞提醒：{len(items)} 条培育记录超过{policy.track_stale_days}天未推进",
             f"以下培育记录在当前状态停留已超过 {policy.track_stale_days} 天，请跟进或调整状态。",
-            link=("pipeline.board", ()), payload={"tracks": shown, "total": len(items)},
+            link=("cultivation.board", ()), payload={"tracks": shown, "total": len(items)},
         ))
     return result
 

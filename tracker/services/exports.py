@@ -15,6 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Iterable, Sequence
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -76,9 +79,6 @@ def _xlsx_value(value: Any) -> Any:
 def write_xlsx(target: IO[bytes] | str | Path, headers: Sequence[str], rows: Iterable[Sequence[Any]],
                sheet_title: str = "数据") -> int:
     """Write one sheet (write-only mode, so memory stays flat for large tables); returns rows written."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31] or "数据")
     sheet.append([_xlsx_value(h) for h in headers])

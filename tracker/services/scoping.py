@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import aliased
 
+from tracker.extensions import db
 from tracker.models import Assignment, Company, User
 from tracker.services.errors import NotFound
 
@@ -66,3 +67,15 @@ def get_company_for(user: User, company_id: int, session) -> Company:
     if company is None:
         raise NotFound("企业不存在或您无权查看")
     return company
+
+
+def get_company_record_for(user: User, model, record_id: int, missing: str):
+    """A record that belongs to a company (visit, follow-up, track ...) if `user` may see that
+    company; otherwise NotFound(missing), never revealing that the record exists."""
+    record = db.session.scalar(
+        select(model).join(Company, Company.id == model.company_id)
+        .where(model.id == record_id, company_scope_clause(user))
+    )
+    if record is None:
+        raise NotFound(missing)
+    return record

@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from tracker.extensions import db
 
 from tracker.models import Company, Designation
-from tracker.rules.ladder import RUNG_RANK
+from tracker.rules.ladder import RUNG_RANK, STAGE_RANK
 
 
 def in_force_clause(on: dt.date, model=Designation):
@@ -26,7 +26,7 @@ def in_force_clause(on: dt.date, model=Designation):
 
 
 def rank_case(model=Designation):
-    return case(RUNG_RANK, value=model.kind, else_=0)
+    return case(RUNG_RANK, value=model.rung, else_=0)
 
 
 def stage_rank_subquery(on: dt.date):
@@ -45,21 +45,19 @@ def stage_clause(stage: str, on: dt.date):
     Written as IN / NOT EXISTS over designations rather than comparing the per-row subquery, so
     PostgreSQL can use semi- and anti-joins: filtering 100,000 companies by stage stays fast.
     """
-    from tracker.rules.ladder import STAGE_RANK
-
     target = STAGE_RANK[stage]
-    higher = [kind for kind, rank in RUNG_RANK.items() if rank > target]
+    higher = [rung for rung, rank in RUNG_RANK.items() if rank > target]
     held = aliased(Designation)
     above = aliased(Designation)
     not_above = ~(
         select(above.id)
-        .where(above.company_id == Company.id, above.kind.in_(higher), in_force_clause(on, above))
+        .where(above.company_id == Company.id, above.rung.in_(higher), in_force_clause(on, above))
         .correlate(Company)
         .exists()
     )
     if target == 0:
         return not_above
-    holds = Company.id.in_(select(held.company_id).where(held.kind == stage, in_force_clause(on, held)))
+    holds = Company.id.in_(select(held.company_id).where(held.rung == stage, in_force_clause(on, held)))
     return and_(holds, not_above) if higher else holds
 
 

@@ -12,10 +12,11 @@ from tracker.main.template_helpers import add_company_action, add_company_sectio
 from tracker.models.visit import FOLLOW_UP_CATEGORIES, SATISFACTION, VISIT_KINDS
 from tracker.rules import follow_ups as fu_rules
 from tracker.rules.workdays import add_workdays
-from tracker.services.visits import follow_ups as fu_service
-from tracker.services.visits import records as visit_service
 from tracker.services.errors import Conflict, Forbidden, ServiceError
 from tracker.services.scoping import get_company_for
+from tracker.services.visits import follow_ups as fu_service
+from tracker.services.visits import records as visit_service
+from tracker.web.errors import attach_service_error
 from tracker.visits.forms import (
     FollowUpFilterForm, OwnerForm, ReferForm, StatusForm, VersionForm, VisitEditForm, VisitForm, parse_int,
 )
@@ -54,19 +55,18 @@ def _register_company_hooks(state):
 
 # --- visits ---------------------------------------------------------------------------------------
 
-def _attach_error(form, exc: ServiceError) -> None:
-    """Show a service error under its field (follow-up rows: follow_ups-<n>-<field>), else as a flash."""
-    target = None
+def _attach_visit_error(form, exc: ServiceError) -> None:
+    """Show a service error under its field; a follow-up row's field is named follow_ups-<n>-<field>."""
     if exc.field and exc.field.startswith("follow_ups-"):
         _, index, name = exc.field.split("-", 2)
         if index.isdigit() and int(index) < len(form.follow_ups):
-            target = getattr(form.follow_ups[int(index)].form, name, None)
-    elif exc.field:
-        target = getattr(form, exc.field, None)
-    if target is not None:
-        target.errors = list(target.errors) + [exc.message]
-    else:
-        flash(exc.message, "danger")
+            attach_service_error(form.follow_ups[int(index)].form, ServiceError(exc.message, field=name))
+            return
+    attach_service_error(form, exc)
+
+
+def _edit_window_days() -> int:
+    return int(current_app.config["VISIT_EDIT_WINDOW_DAYS"])
 
 
 def _back_url(company_id: int) -> str:
@@ -96,8 +96,7 @@ def new():
         try:
             visit = visit_service.log_visit(current_user, company.id, form.visit_data(), rows)
         except ServiceError as exc:
-            db.session.rollback()
-            _attach_error(form, exc)
+            _attach_visit_error(form, exc)
         else:
             flash(f"已记录走访{'，并登记诉求 %d 条' % len(rows) if rows else ''}", "success")
             if request.args.get("back") == "work":
@@ -115,16 +114,17 @@ def new():
 @login_required
 def show(visit_id: int):
     visit = visit_service.get_visit_for(current_user, visit_id)
-    refusal = visit_service.edit_refusal(current_user, visit)
-    return render_template("visits/show.html", visit=visit, refusal=refusal, on=today(),
-                           window_days=current_app.config["VISIT_EDIT_WINDOW_DAYS"])
+    window_days = _edit_window_days()
+    refusal = visit_service.edit_refusal(current_user, visit, window_days=window_days)
+    return render_template("visits/show.html", visit=visit, refusal=refusal, on=today(), window_days=window_days)
 
 
 @bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(visit_id: int):
     visit = visit_service.get_visit_for(current_user, visit_id)
-    refusal = visit_service.edit_refusal(current_user, visit)
+    window_days = _edit_window_days()
+    refusal = visit_service.edit_refusal(current_user, visit, window_days=window_days)
     if refusal:
         if request.method == "POST":
             raise Forbidden(refusal)
@@ -135,13 +135,12 @@ def edit(visit_id: int):
         form.version.data = visit.version
     if form.validate_on_submit():
         try:
-            visit_service.edit_visit(current_user, visit, form.visit_data(), version=parse_int(form.version.data))
+            visit_service.edit_visit(current_user, visit, form.visit_data(), version=parse_int(form.version.data),
+                                     window_days=window_days)
         except Conflict as exc:
-            db.session.rollback()
             flash(exc.message, "danger")
         except ServiceError as exc:
-            db.session.rollback()
-            _attach_error(form, exc)
+            _attach_visit_error(form, exc)
         else:
             flash("已保存修改", "success")
             return redirect(url_for("visits.show", visit_id=visit.id))
@@ -207,15 +206,12 @@ def _after_action(follow_up, action, form_key, form, success: str):
     try:
         action()
     except Conflict as exc:
-        db.session.rollback()
         flash(exc.message, "danger")
         return redirect(url_for("visits.follow_up", follow_up_id=follow_up.id))
     except ServiceError as exc:
-        db.session.rollback()
-        db.session.refresh(follow_up)
-        target = getattr(form, exc.field, None) if exc.field and form is not None else None
-        if target is not None and exc.field not in ("version", "csrf_token"):
-            target.errors = list(target.errors) + [exc.message]
+        # The unit of work rolled back and expired the follow-up: the page shows it as stored.
+        if form is not None and exc.field not in ("version", "csrf_token"):
+            attach_service_error(form, exc)
         else:
             flash(exc.message, "danger")
         return _detail(follow_up, forms={form_key: form} if form is not None else None, status_code=400)

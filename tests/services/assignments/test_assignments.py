@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.models import Assignment, AuditEvent, CultivationTrack
-from tracker.services.cultivation import tracks as cultivation
+from tracker.services.cultivation import tracks
 from tracker.services.assignments.assign import BULK_LIMIT, assign_companies, assignable_officers
 from tracker.services.errors import Forbidden, ServiceError
 
@@ -24,7 +24,7 @@ def test_reassign_keeps_history_moves_open_tracks_and_audits(app, factory):
     new = factory.user("officer", "wujin", name="新专员")
     a = factory.company("wujin", officer=old)
     b = factory.company("wujin")
-    track_id = cultivation.add_companies(manager, [a.id], "hnte", 2026).created[0]
+    track_id = tracks.add_companies(manager, [a.id], "hnte", 2026).created[0]
     result = assign_companies(manager, [a.id, b.id], new.id, on=D(2026, 11, 24))
     assert sorted(result.assigned) == sorted([a.id, b.id]) and result.skipped == []
     assert _open(a.id) == [new.id] and _open(b.id) == [new.id]

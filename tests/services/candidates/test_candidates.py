@@ -1,4 +1,4 @@
-"""精准挖掘: facts from rows, ranking with reasons on hand-chosen figures, scope, pre-filter safety."""
+"""精准挖掘: facts from rows, ranking with reasons on hand-chosen figures, scope, pre-filter safety, the kept ranking."""
 
 from __future__ import annotations
 
@@ -12,8 +12,12 @@ from sqlalchemy import event, select
 from tracker.extensions import db
 from tracker.models import Company, CompanyYearFigures, User
 from tracker.rules import eligibility
-from tracker.services.candidates import ranking as svc
+from tracker.rules.figures import FIELDS
+from tracker.services.candidates import ranking
 from tracker.services.candidates.ranking import CandidateFilters
+from tracker.services.companies import figures as figure_service  # `figures` is this file's helper
+from tracker.services.companies.records import soft_delete_company
+from tracker.services.cultivation.tracks import add_companies
 from tracker.services.errors import Forbidden, ServiceError
 
 ON = dt.date(2026, 11, 24)  # evaluation year 2026 reads the figures of 2025 (and before)
@@ -69,9 +73,9 @@ def sme_city(factory):
 
 
 def test_evaluation_date_by_year():
-    assert svc.evaluation_date(2026, ON) == ON
-    assert svc.evaluation_date(2025, ON) == dt.date(2025, 12, 31)
-    assert svc.evaluation_date(2027, ON) == dt.date(2027, 1, 1)
+    assert ranking.evaluation_date(2026, ON) == ON
+    assert ranking.evaluation_date(2025, ON) == dt.date(2025, 12, 31)
+    assert ranking.evaluation_date(2027, ON) == dt.date(2027, 1, 1)
 
 
 def test_facts_come_from_rows_with_founding_date_and_hnte_in_force(app, factory):
@@ -80,22 +84,22 @@ def test_facts_come_from_rows_with_founding_date_and_hnte_in_force(app, factory)
     figures(company, 2025, staff_count=11)
     figures(company, 2026, staff_count=12)  # the evaluation year itself is never read
     factory.designation(company, "hnte", dt.date(2024, 12, 1))
-    facts = svc.load_facts([company.id], YEAR, on=ON)[company.id]
+    facts = ranking.load_facts([company.id], YEAR, on=ON)[company.id]
     assert facts.founded_on == dt.date(2012, 4, 5) and facts.holds_valid_hnte is True
     assert sorted(facts.figures) == [2024, 2025]
     assert facts.figures[2024] == eligibility.YearFigures(year=2024, staff_count=10, revenue=Decimal("12.34"), is_listed=True)
     # The certificate of 2024-12-01 runs to 2027-11-30: not in force on 1 Jan 2028.
-    assert svc.load_facts([company.id], 2028, on=ON)[company.id].holds_valid_hnte is False
+    assert ranking.load_facts([company.id], 2028, on=ON)[company.id].holds_valid_hnte is False
 
 
 def test_tech_sme_candidates_ranked_with_reasons(app, factory, sme_city):
     manager = factory.user("manager", "wujin")
-    keys = svc.rank(manager, CandidateFilters("tech_sme", YEAR), on=ON)
+    keys = ranking.rank(manager, CandidateFilters("tech_sme", YEAR), on=ON)
     # Closest first: eligible (92 points before 86), then one unknown, then one failed.
     assert names(keys) == ["甲-全部满足", "辛-去年入库", "丙-缺资产总额", "乙-人数超标"]
     assert [(k.failed, k.unknown) for k in keys] == [(0, 0), (0, 0), (0, 1), (1, 0)]
 
-    page = svc.candidate_page(manager, CandidateFilters("tech_sme", YEAR), 1, 10, on=ON)
+    page = ranking.candidate_page(manager, CandidateFilters("tech_sme", YEAR), 1, 10, on=ON)
     assert page.total == 4 and page.eligible == 2
     rows = {r.company.name: r for r in page.rows}
     first = rows["甲-全部满足"]
@@ -114,44 +118,42 @@ def test_tech_sme_candidates_ranked_with_reasons(app, factory, sme_city):
 
 def test_only_eligible_when_asked(app, factory, sme_city):
     admin = factory.user("admin")
-    keys = svc.rank(admin, CandidateFilters("tech_sme", YEAR, max_missing=0), on=ON)
+    keys = ranking.rank(admin, CandidateFilters("tech_sme", YEAR, max_missing=0), on=ON)
     # 92, 92 and 86 points; equal scores are ordered by name.
     assert names(keys) == ["庚-溧阳企业", "甲-全部满足", "辛-去年入库"]
 
 
 def test_scope_and_filters(app, factory, sme_city):
     manager = factory.user("manager", "liyang")
-    assert names(svc.rank(manager, CandidateFilters("tech_sme", YEAR), on=ON)) == ["庚-溧阳企业"]
+    assert names(ranking.rank(manager, CandidateFilters("tech_sme", YEAR), on=ON)) == ["庚-溧阳企业"]
     admin = factory.user("admin")
-    everyone = names(svc.rank(admin, CandidateFilters("tech_sme", YEAR), on=ON))
+    everyone = names(ranking.rank(admin, CandidateFilters("tech_sme", YEAR), on=ON))
     assert "庚-溧阳企业" in everyone and len(everyone) == 5
-    assert names(svc.rank(admin, CandidateFilters("tech_sme", YEAR, district="liyang"), on=ON)) == ["庚-溧阳企业"]
-    assert names(svc.rank(admin, CandidateFilters("tech_sme", YEAR, industry="新材料"), on=ON)) == [
+    assert names(ranking.rank(admin, CandidateFilters("tech_sme", YEAR, district="liyang"), on=ON)) == ["庚-溧阳企业"]
+    assert names(ranking.rank(admin, CandidateFilters("tech_sme", YEAR, industry="新材料"), on=ON)) == [
         "甲-全部满足", "乙-人数超标"]
     officer = db.session.scalar(select(User).where(User.name == "武进专员"))
-    assert names(svc.rank(admin, CandidateFilters("tech_sme", YEAR, officer_id=officer.id), on=ON)) == [
+    assert names(ranking.rank(admin, CandidateFilters("tech_sme", YEAR, officer_id=officer.id), on=ON)) == [
         "甲-全部满足", "丙-缺资产总额"]
 
 
 def test_deleted_companies_are_never_candidates(app, factory, sme_city):
-    from tracker.services.companies.records import soft_delete_company
-
     admin = factory.user("admin")
     soft_delete_company(admin, sme_city["甲-全部满足"])
-    assert "甲-全部满足" not in names(svc.rank(admin, CandidateFilters("tech_sme", YEAR), on=ON))
+    assert "甲-全部满足" not in names(ranking.rank(admin, CandidateFilters("tech_sme", YEAR), on=ON))
 
 
 def test_officers_and_bad_filters_are_refused(app, factory):
     officer = factory.user("officer", "wujin")
     with pytest.raises(Forbidden):
-        svc.rank(officer, CandidateFilters("tech_sme", YEAR), on=ON)
+        ranking.rank(officer, CandidateFilters("tech_sme", YEAR), on=ON)
     admin = factory.user("admin")
     with pytest.raises(ServiceError, match="目标梯次"):
-        svc.rank(admin, CandidateFilters("nobel", YEAR), on=ON)
+        ranking.rank(admin, CandidateFilters("nobel", YEAR), on=ON)
     with pytest.raises(ServiceError, match="评价年度"):
-        svc.rank(admin, CandidateFilters("hnte", 1999), on=ON)
+        ranking.rank(admin, CandidateFilters("hnte", 1999), on=ON)
     with pytest.raises(ServiceError, match="列出范围"):
-        svc.rank(admin, CandidateFilters("hnte", YEAR, max_missing=3), on=ON)
+        ranking.rank(admin, CandidateFilters("hnte", YEAR, max_missing=3), on=ON)
 
 
 def _hnte_ready(**changes):
@@ -169,9 +171,9 @@ def test_hnte_candidates_exclude_holders_and_explain_the_missing_score(app, fact
             figures(made[name], y, **values)
     factory.designation(made["高企在期"], "hnte", dt.date(2024, 11, 1))
     factory.designation(made["高企已过期"], "hnte", dt.date(2022, 11, 1))  # ran to 2025-10-31
-    keys = svc.rank(admin, CandidateFilters("hnte", YEAR), on=ON)
+    keys = ranking.rank(admin, CandidateFilters("hnte", YEAR), on=ON)
     assert names(keys) == ["未申报", "高企已过期"]  # both one unknown away; by name
-    page = svc.candidate_page(admin, CandidateFilters("hnte", YEAR), 1, 10, on=ON)
+    page = ranking.candidate_page(admin, CandidateFilters("hnte", YEAR), 1, 10, on=ON)
     unknown = page.rows[0].result.unknown
     assert [(c.code, c.detail) for c in unknown] == [("innovation_score", "2025 年未做创新能力评价")]
     assert page.eligible == 0
@@ -184,7 +186,7 @@ def test_tech_sme_direct_qualification_for_a_valid_hnte(app, factory):
     company = factory.company("wujin", name="高企直通", founded_on=dt.date(2010, 1, 1))
     figures(company, **{**SME, "st_staff_count": 5, "ip_class1_count": 0, "ip_class2_count": 0})
     factory.designation(company, "hnte", dt.date(2025, 10, 1))
-    [row] = svc.candidate_page(admin, CandidateFilters("tech_sme", YEAR), 1, 10, on=ON).rows
+    [row] = ranking.candidate_page(admin, CandidateFilters("tech_sme", YEAR), 1, 10, on=ON).rows
     assert row.result.eligible is True and row.result.condition("hnte_direct").status == eligibility.MET
     assert row.stage == "hnte"
 
@@ -196,7 +198,7 @@ def test_unicorn_candidates_need_an_investment_and_show_the_valuation(app, facto
     figures(big, 2025, valuation=Decimal(800000), is_listed=False)  # 80 亿元 ≈ 11.1 亿美元 at 7.2
     plain = factory.company("wujin", name="无融资", founded_on=dt.date(2018, 1, 1))
     figures(plain, 2025, **SME)
-    page = svc.candidate_page(admin, CandidateFilters("unicorn", YEAR), 1, 10, on=ON)
+    page = ranking.candidate_page(admin, CandidateFilters("unicorn", YEAR), 1, 10, on=ON)
     assert [r.company.name for r in page.rows] == ["大估值"]
     valuation = page.rows[0].result.condition("valuation")
     assert valuation.status == eligibility.MET and "800,000 万元" in valuation.detail
@@ -205,18 +207,16 @@ def test_unicorn_candidates_need_an_investment_and_show_the_valuation(app, facto
 
 def test_pagination_keeps_the_ranking(app, factory, sme_city):
     manager = factory.user("manager", "wujin")
-    pages = [svc.candidate_page(manager, CandidateFilters("tech_sme", YEAR), n, 3, on=ON) for n in (1, 2, 9)]
+    pages = [ranking.candidate_page(manager, CandidateFilters("tech_sme", YEAR), n, 3, on=ON) for n in (1, 2, 9)]
     assert [r.company.name for r in pages[0].rows] == ["甲-全部满足", "辛-去年入库", "丙-缺资产总额"]
     assert [r.company.name for r in pages[1].rows] == ["乙-人数超标"]
     assert pages[2].page == 2 and pages[0].pages == 2  # a page past the end shows the last one
 
 
 def test_track_status_is_shown_for_companies_already_listed(app, factory, sme_city):
-    from tracker.services.cultivation.tracks import add_companies
-
     manager = factory.user("manager", "wujin")
     add_companies(manager, [sme_city["丙-缺资产总额"].id], "tech_sme", YEAR)
-    rows = svc.candidate_page(manager, CandidateFilters("tech_sme", YEAR), 1, 10, on=ON).rows
+    rows = ranking.candidate_page(manager, CandidateFilters("tech_sme", YEAR), 1, 10, on=ON).rows
     assert {r.company.name: r.track_status for r in rows}["丙-缺资产总额"] == "pool"
     assert {r.company.name: r.track_status for r in rows}["甲-全部满足"] is None
 
@@ -234,8 +234,6 @@ def _random_value(rng, kind):
 def test_sql_prefilter_never_drops_a_company_the_rules_would_list(app, factory, monkeypatch):
     """The SQL cut (`_necessary_clauses`) only removes companies two or more conditions away,
     and reading only the years a rung needs gives the same results as reading every year."""
-    from tracker.services.companies.figures import FIELDS
-
     rng = random.Random(7)
     admin = factory.user("admin")
     for n in range(80):
@@ -249,22 +247,22 @@ def test_sql_prefilter_never_drops_a_company_the_rules_would_list(app, factory, 
             figures(company, year, **values)
         if n % 5 == 0:
             factory.designation(company, rng.choice(["tech_sme", "hnte", "gazelle"]), dt.date(2025, 3, 1))
-    for target in svc.TARGETS:
-        for max_missing in svc.MAX_MISSING_CHOICES:
-            filters = CandidateFilters(target, YEAR, max_missing=max_missing)
-            with_cut = svc.rank(admin, filters, on=ON)
-            without = svc.rank(admin, filters, on=ON, prefilter=False)
-            assert with_cut == without, target
+    for target_rung in ranking.TARGET_RUNGS:
+        for max_missing in ranking.MAX_MISSING_CHOICES:
+            filters = CandidateFilters(target_rung, YEAR, max_missing=max_missing)
+            with_cut = ranking.rank(admin, filters, on=ON)
+            without = ranking.rank(admin, filters, on=ON, prefilter=False)
+            assert with_cut == without, target_rung
             with monkeypatch.context() as m:
-                m.setattr(svc, "_first_year_needed", lambda *_a: None)
-                assert svc.rank(admin, filters, on=ON) == with_cut, target
+                m.setattr(ranking, "_first_year_needed", lambda *_a: None)
+                assert ranking.rank(admin, filters, on=ON) == with_cut, target_rung
     # The data exercise the cut: some rungs list companies, and the cut removes some companies.
-    assert any(svc.rank(admin, CandidateFilters(t, YEAR), on=ON) for t in svc.TARGETS)
+    assert any(ranking.rank(admin, CandidateFilters(t, YEAR), on=ON) for t in ranking.TARGET_RUNGS)
 
 
 def test_query_count_does_not_grow_with_companies(app, factory, monkeypatch):
     admin = factory.user("admin")
-    monkeypatch.setattr(svc, "BATCH_SIZE", 1000)
+    monkeypatch.setattr(ranking, "BATCH_SIZE", 1000)
 
     def build(count):
         for _ in range(count):
@@ -275,7 +273,7 @@ def test_query_count_does_not_grow_with_companies(app, factory, monkeypatch):
         listener = lambda *args: statements.append(args[2])  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
-            page = svc.candidate_page(admin, CandidateFilters("tech_sme", YEAR), 1, 50, on=ON)
+            page = ranking.candidate_page(admin, CandidateFilters("tech_sme", YEAR), 1, 50, on=ON)
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements), page.total
@@ -288,53 +286,18 @@ def test_query_count_does_not_grow_with_companies(app, factory, monkeypatch):
     assert many == few
 
 
-def test_missing_data_lines_name_year_and_field(app):
-    facts = eligibility.CompanyFacts(
-        founded_on=dt.date(2020, 5, 1),
-        figures={
-            2025: eligibility.YearFigures(2025, staff_count=10, st_staff_count=2, revenue=Decimal(100)),
-            2023: eligibility.YearFigures(2023, revenue=Decimal(80), rd_expense=Decimal(5), rd_expense_domestic=Decimal(5)),
-        },
-    )
-    lines = svc.missing_data(facts, YEAR, ["tech_sme", "hnte"])
-    assert lines[0] == "缺少 2025 年研发费用、境内研发费用、成本费用总额、资产总额、高新技术产品（服务）收入、I 类知识产权、II 类知识产权、高企创新能力评价得分"
-    assert "缺少 2024 年年度数据" in lines
-    assert all("2023" not in line for line in lines)  # 2023 has what HNTE reads
-    assert svc.missing_data(eligibility.CompanyFacts(None, {}), YEAR, ["gazelle"])[0] == "缺少成立日期"
-    # Years before the founding year are not asked for.
-    young = eligibility.CompanyFacts(dt.date(2025, 2, 1), {2025: eligibility.YearFigures(2025, revenue=Decimal(1), rd_expense=Decimal(1), staff_count=3)})
-    assert svc.missing_data(young, YEAR, ["gazelle"]) == []
-
-
-def test_profile_checks_only_rungs_above_the_current_stage(app, factory):
-    company = factory.company("wujin", founded_on=dt.date(2016, 1, 1))
-    for y in (2023, 2024, 2025):
-        figures(company, y, **SME)
-    plain = svc.assess_company(company, on=ON)
-    assert [r.rung for r in plain.results] == list(svc.TARGETS) and plain.stage == "prospect"
-    assert [f.year for f in plain.figures] == [2023, 2024, 2025]
-    factory.designation(company, "hnte", dt.date(2025, 10, 1))
-    holder = svc.assess_company(company, on=ON)
-    assert holder.stage == "hnte"
-    assert [r.rung for r in holder.results] == ["gazelle", "potential_unicorn", "unicorn"]
-    assert holder.results[0].condition("st_spend_ratio").detail == "2025 年研发费用 300 万元 / 营业收入 5,000 万元 = 6.00%"
-
-
 def test_kept_ranking_is_reused_and_dropped_when_the_data_changes(app, factory, sme_city, monkeypatch):
-    from tracker.services.companies import figures as figure_service
-
-    app.config["CANDIDATES_CACHE_SECONDS"] = 600
-    svc.clear_cache()
+    ranking.clear_cache()
     manager = factory.user("manager", "wujin")
     filters = CandidateFilters("tech_sme", YEAR)
     calls = []
-    real_rank = svc.rank
-    monkeypatch.setattr(svc, "rank", lambda *a, **k: calls.append(1) or real_rank(*a, **k))
-    first = svc.candidate_page(manager, filters, 1, 10, on=ON)
-    again = svc.candidate_page(manager, filters, 1, 10, on=ON)
+    real_rank = ranking.rank
+    monkeypatch.setattr(ranking, "rank", lambda *a, **k: calls.append(1) or real_rank(*a, **k))
+    first = ranking.candidate_page(manager, filters, 1, 10, on=ON, cache_seconds=600)
+    again = ranking.candidate_page(manager, filters, 1, 10, on=ON, cache_seconds=600)
     assert len(calls) == 1 and [r.company.name for r in again.rows] == [r.company.name for r in first.rows]
     # Another user (another scope) never gets this user's ranking.
-    svc.candidate_page(factory.user("manager", "liyang"), filters, 1, 10, on=ON)
+    ranking.candidate_page(factory.user("manager", "liyang"), filters, 1, 10, on=ON, cache_seconds=600)
     assert len(calls) == 2
     # 乙 fixes its staff count: the next page load ranks again and lists it as eligible.
     big = sme_city["乙-人数超标"]
@@ -342,6 +305,6 @@ def test_kept_ranking_is_reused_and_dropped_when_the_data_changes(app, factory, 
         manager, big, 2025, {**{k: str(v) for k, v in SME.items() if k != "is_listed"}, "is_listed": "0"},
         version=1,
     )
-    after = svc.candidate_page(manager, filters, 1, 10, on=ON)
+    after = ranking.candidate_page(manager, filters, 1, 10, on=ON, cache_seconds=600)
     assert len(calls) == 3 and after.eligible == first.eligible + 1
-    svc.clear_cache()
+    ranking.clear_cache()

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from tracker.extensions import db
 from tracker.models import AuditEvent, Company
 from tracker.rules.uscc import make_code
-from tracker.services.companies import records as svc
+from tracker.services.companies import records
 from tracker.services.errors import Conflict, Forbidden, ServiceError
 
 CODE = make_code("91320412MA1M00001")
@@ -14,7 +14,7 @@ CODE = make_code("91320412MA1M00001")
 
 def test_create_normalises_code_and_audits(app, factory):
     admin = factory.user("admin")
-    company = svc.create_company(admin, {"uscc": " " + CODE.lower() + " ", "name": " 常州甲公司 ", "district": "wujin"})
+    company = records.create_company(admin, {"uscc": " " + CODE.lower() + " ", "name": " 常州甲公司 ", "district": "wujin"})
     assert company.uscc == CODE and company.name == "常州甲公司"
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "company")).all()
     assert [(e.action, e.entity_id, e.actor_id) for e in events] == [("company.create", company.id, admin.id)]
@@ -23,25 +23,25 @@ def test_create_normalises_code_and_audits(app, factory):
 
 def test_duplicate_code_refused_but_allowed_after_soft_delete(app, factory):
     admin = factory.user("admin")
-    first = svc.create_company(admin, {"uscc": CODE, "name": "甲", "district": "wujin"})
+    first = records.create_company(admin, {"uscc": CODE, "name": "甲", "district": "wujin"})
     with pytest.raises(ServiceError, match="已被另一家企业使用"):
-        svc.create_company(admin, {"uscc": CODE, "name": "乙", "district": "wujin"})
-    svc.soft_delete_company(admin, first)
-    second = svc.create_company(admin, {"uscc": CODE, "name": "乙", "district": "wujin"})
+        records.create_company(admin, {"uscc": CODE, "name": "乙", "district": "wujin"})
+    records.soft_delete_company(admin, first)
+    second = records.create_company(admin, {"uscc": CODE, "name": "乙", "district": "wujin"})
     assert second.id != first.id
     with pytest.raises(ServiceError, match="无法恢复"):
-        svc.restore_company(admin, first)
+        records.restore_company(admin, first)
 
 
 def test_bad_check_digit_needs_an_administrator(app, factory):
     wrong = CODE[:17] + ("0" if CODE[17] != "0" else "1")
     manager = factory.user("manager", "wujin")
     with pytest.raises(ServiceError, match="校验位错误"):
-        svc.create_company(manager, {"uscc": wrong, "name": "甲", "district": "wujin"})
+        records.create_company(manager, {"uscc": wrong, "name": "甲", "district": "wujin"})
     with pytest.raises(ServiceError, match="只有管理员"):
-        svc.create_company(manager, {"uscc": wrong, "name": "甲", "district": "wujin"}, accept_bad_check=True)
+        records.create_company(manager, {"uscc": wrong, "name": "甲", "district": "wujin"}, accept_bad_check=True)
     admin = factory.user("admin")
-    company = svc.create_company(admin, {"uscc": wrong, "name": "甲", "district": "wujin"}, accept_bad_check=True)
+    company = records.create_company(admin, {"uscc": wrong, "name": "甲", "district": "wujin"}, accept_bad_check=True)
     assert company.uscc_check_override is True
     assert db.session.scalar(select(func.count(Company.id))) == 1
 
@@ -49,7 +49,7 @@ def test_bad_check_digit_needs_an_administrator(app, factory):
 def test_manager_cannot_create_in_another_district_and_nothing_is_written(app, factory):
     manager = factory.user("manager", "wujin")
     with pytest.raises(Forbidden):
-        svc.create_company(manager, {"uscc": CODE, "name": "甲", "district": "liyang"})
+        records.create_company(manager, {"uscc": CODE, "name": "甲", "district": "liyang"})
     db.session.rollback()
     assert db.session.scalar(select(func.count(Company.id))) == 0
     assert db.session.scalar(select(func.count(AuditEvent.id))) == 1  # only the user creation
@@ -59,9 +59,9 @@ def test_concurrent_edit_is_refused_not_overwritten(app, factory):
     admin = factory.user("admin")
     company = factory.company(name="原名")
     loaded_version = company.version
-    svc.update_company(admin, company, {"name": "甲改名"}, version=loaded_version)
+    records.update_company(admin, company, {"name": "甲改名"}, version=loaded_version)
     with pytest.raises(Conflict, match="已被他人修改"):
-        svc.update_company(admin, company, {"name": "乙改名"}, version=loaded_version)
+        records.update_company(admin, company, {"name": "乙改名"}, version=loaded_version)
     db.session.expire_all()
     assert db.session.get(Company, company.id).name == "甲改名"
 
@@ -75,12 +75,12 @@ def test_stale_write_from_a_second_session_is_caught_by_the_version_column(app, 
     db.session.expire_all()
     stale = db.session.get(Company, company.id)
     with pytest.raises(Conflict):
-        svc.update_company(admin, stale, {"name": "我"}, version=stale.version - 1)
+        records.update_company(admin, stale, {"name": "我"}, version=stale.version - 1)
 
 
 def test_attracted_before_founded_is_refused(app, factory):
     admin = factory.user("admin")
     with pytest.raises(ServiceError, match="不能早于成立日期") as info:
-        svc.create_company(admin, {"uscc": CODE, "name": "甲", "district": "wujin",
+        records.create_company(admin, {"uscc": CODE, "name": "甲", "district": "wujin",
                                     "founded_on": dt.date(2020, 1, 1), "attracted_on": dt.date(2019, 1, 1)})
     assert info.value.field == "attracted_on"

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from tracker.clock import today
 from tracker.extensions import db
 from tracker.models import AuditEvent, CompanyYearFigures
-from tracker.services.companies import figures as svc
+from tracker.services.companies import figures
 from tracker.services.errors import Conflict, Forbidden
 
 GOOD = {
@@ -33,7 +33,7 @@ def _audit(action):
 def test_create_year_converts_values_and_writes_an_audit_row(app, factory):
     manager = factory.user("manager", "wujin")
     company = factory.company("wujin", founded_on=dt.date(2015, 3, 1))
-    row = svc.save_year(manager, company, "2025", GOOD, version=0)
+    row = figures.save_year(manager, company, "2025", GOOD, version=0)
     assert (row.year, row.version) == (2025, 1)
     assert row.revenue == Decimal("8000.50") and row.staff_count == 120 and row.is_listed is False
     assert row.valuation is None and row.innovation_score == Decimal("75.50") and row.notes == "年报"
@@ -46,8 +46,8 @@ def test_create_year_converts_values_and_writes_an_audit_row(app, factory):
 def test_update_with_current_version_records_only_changed_fields(app, factory):
     admin = factory.user("admin")
     company = factory.company("wujin")
-    row = svc.save_year(admin, company, 2024, GOOD, version=0)
-    svc.save_year(admin, company, 2024, {**GOOD, "revenue": "9000", "valuation": "50000"}, version=1)
+    row = figures.save_year(admin, company, 2024, GOOD, version=0)
+    figures.save_year(admin, company, 2024, {**GOOD, "revenue": "9000", "valuation": "50000"}, version=1)
     db.session.refresh(row)
     assert row.version == 2 and row.revenue == Decimal("9000.00") and row.valuation == Decimal("50000.00")
     [event] = _audit("figures.update")
@@ -59,19 +59,19 @@ def test_update_with_current_version_records_only_changed_fields(app, factory):
 def test_saving_unchanged_values_writes_nothing(app, factory):
     admin = factory.user("admin")
     company = factory.company("wujin")
-    svc.save_year(admin, company, 2024, GOOD, version=0)
-    row = svc.save_year(admin, company, 2024, GOOD, version=1)
+    figures.save_year(admin, company, 2024, GOOD, version=0)
+    row = figures.save_year(admin, company, 2024, GOOD, version=1)
     assert row.version == 1 and _audit("figures.update") == []
 
 
 def test_two_editors_on_one_version_the_second_gets_a_conflict(app, factory):
     admin = factory.user("admin")
     company = factory.company("wujin")
-    svc.save_year(admin, company, 2024, GOOD, version=0)
+    figures.save_year(admin, company, 2024, GOOD, version=0)
     # Both loaded version 1; A saves first.
-    svc.save_year(admin, company, 2024, {**GOOD, "total_assets": "111"}, version=1)
+    figures.save_year(admin, company, 2024, {**GOOD, "total_assets": "111"}, version=1)
     with pytest.raises(Conflict, match="已被他人修改"):
-        svc.save_year(admin, company, 2024, {**GOOD, "total_assets": "222"}, version=1)
+        figures.save_year(admin, company, 2024, {**GOOD, "total_assets": "222"}, version=1)
     [row] = _rows()
     assert row.total_assets == Decimal("111.00") and row.version == 2
     assert len(_audit("figures.update")) == 1
@@ -80,18 +80,18 @@ def test_two_editors_on_one_version_the_second_gets_a_conflict(app, factory):
 def test_adding_a_year_someone_else_just_added_is_a_conflict(app, factory):
     admin = factory.user("admin")
     company = factory.company("wujin")
-    svc.save_year(admin, company, 2024, {**GOOD, "total_assets": "111"}, version=0)
+    figures.save_year(admin, company, 2024, {**GOOD, "total_assets": "111"}, version=0)
     with pytest.raises(Conflict, match="已存在"):
-        svc.save_year(admin, company, 2024, {**GOOD, "total_assets": "222"}, version=0)
+        figures.save_year(admin, company, 2024, {**GOOD, "total_assets": "222"}, version=0)
     assert [r.total_assets for r in _rows()] == [Decimal("111.00")]
 
 
 def test_a_write_racing_between_read_and_commit_is_caught_by_the_version_column(app, factory, monkeypatch):
     admin = factory.user("admin")
     company = factory.company("wujin")
-    row = svc.save_year(admin, company, 2024, GOOD, version=0)
+    row = figures.save_year(admin, company, 2024, GOOD, version=0)
     row_id = row.id
-    loaded = svc.get_year
+    loaded = figures.get_year
 
     def read_then_someone_else_saves(company_id, year):
         found = loaded(company_id, year)
@@ -103,9 +103,9 @@ def test_a_write_racing_between_read_and_commit_is_caught_by_the_version_column(
             )
         return found
 
-    monkeypatch.setattr(svc, "get_year", read_then_someone_else_saves)
+    monkeypatch.setattr(figures, "get_year", read_then_someone_else_saves)
     with pytest.raises(Conflict):
-        svc.save_year(admin, company, 2024, {**GOOD, "total_assets": "777"}, version=1)
+        figures.save_year(admin, company, 2024, {**GOOD, "total_assets": "777"}, version=1)
     db.session.expire_all()
     assert db.session.get(CompanyYearFigures, row_id).total_assets == Decimal("555.00")
     assert _audit("figures.update") == []
@@ -132,15 +132,15 @@ def test_a_write_racing_between_read_and_commit_is_caught_by_the_version_column(
 def test_each_invalid_field_gets_its_own_chinese_message(app, factory, changes, field, message):
     admin = factory.user("admin")
     company = factory.company("wujin")
-    with pytest.raises(svc.InvalidFigures) as caught:
-        svc.save_year(admin, company, 2024, {**GOOD, **changes}, version=0)
+    with pytest.raises(figures.InvalidFigures) as caught:
+        figures.save_year(admin, company, 2024, {**GOOD, **changes}, version=0)
     assert message in caught.value.errors[field]
     assert _rows() == [] and _audit("figures.create") == []
 
 
 def test_every_problem_is_reported_at_once(app, factory):
-    with pytest.raises(svc.InvalidFigures) as caught:
-        svc.clean_figures({**GOOD, "staff_count": "-3", "revenue": "x", "rd_expense_domestic": "500"}, "1900", None)
+    with pytest.raises(figures.InvalidFigures) as caught:
+        figures.clean_figures({**GOOD, "staff_count": "-3", "revenue": "x", "rd_expense_domestic": "500"}, "1900", None)
     assert set(caught.value.errors) == {"year", "staff_count", "revenue", "rd_expense_domestic"}
 
 
@@ -155,20 +155,20 @@ def test_every_problem_is_reported_at_once(app, factory):
     ],
 )
 def test_year_out_of_range_is_refused(app, factory, year, founded, message):
-    with pytest.raises(svc.InvalidFigures) as caught:
-        svc.clean_figures(GOOD, year, founded)
+    with pytest.raises(figures.InvalidFigures) as caught:
+        figures.clean_figures(GOOD, year, founded)
     assert message in caught.value.errors["year"]
 
 
 def test_founding_year_and_this_year_are_accepted_and_blank_means_unknown():
     founded = dt.date(2015, 6, 1)
-    assert svc.clean_figures(GOOD, "2015", founded)[0] == 2015
-    year, cleaned = svc.clean_figures({}, str(today().year), founded)
+    assert figures.clean_figures(GOOD, "2015", founded)[0] == 2015
+    year, cleaned = figures.clean_figures({}, str(today().year), founded)
     assert year == today().year and all(v is None for v in cleaned.values())
 
 
 def test_equal_values_at_the_limits_are_accepted():
-    _, cleaned = svc.clean_figures(
+    _, cleaned = figures.clean_figures(
         {**GOOD, "st_staff_count": "120", "rd_expense_domestic": "400", "hightech_revenue": "8000.5",
          "innovation_score": "100", "staff_count": "0", "st_staff_count": "0"}, "2024", None,
     )
@@ -179,9 +179,9 @@ def test_officers_edit_only_companies_they_serve_and_managers_only_their_distric
     officer = factory.user("officer", "wujin")
     mine = factory.company("wujin", officer=officer)
     other = factory.company("wujin")
-    svc.save_year(officer, mine, 2024, GOOD, version=0)
+    figures.save_year(officer, mine, 2024, GOOD, version=0)
     with pytest.raises(Forbidden):
-        svc.save_year(officer, other, 2024, GOOD, version=0)
+        figures.save_year(officer, other, 2024, GOOD, version=0)
     with pytest.raises(Forbidden):
-        svc.save_year(factory.user("manager", "liyang"), mine, 2023, GOOD, version=0)
+        figures.save_year(factory.user("manager", "liyang"), mine, 2023, GOOD, version=0)
     assert db.session.scalar(select(func.count(CompanyYearFigures.id))) == 1

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any, Sequence
+
+from openpyxl import Workbook
 
 from tracker.rules.uscc import make_code
 
@@ -25,10 +28,6 @@ def csv_file(header: Sequence[str], rows: Sequence[Sequence[Any]], encoding: str
 
 def xlsx_file(header: Sequence[str], rows: Sequence[Sequence[Any]], date_format: str = "yyyy-mm-dd") -> bytes:
     """An xlsx whose date values are real Excel date cells."""
-    import datetime as dt
-
-    from openpyxl import Workbook
-
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(list(header))

@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 from tests.services.imports.import_helpers import (
     COMPANY_HEADER, DESIGNATION_HEADER, code, company_rows, csv_file, xlsx_file,
 )
+from tracker.clock import today
 from tracker.extensions import db
 from tracker.models import AuditEvent, Company, CompanyYearFigures, Designation
+from tracker.services.companies.records import soft_delete_company
 from tracker.services.errors import Forbidden
 from tracker.services.imports.importer import run_import
 
@@ -94,7 +96,6 @@ def test_existing_code_updates_the_company_and_empty_cells_erase_nothing(app, fa
 
 
 def test_deleted_company_does_not_match_and_a_new_one_is_created(app, factory):
-    from tracker.services.companies.records import soft_delete_company
 
     admin = factory.user("admin")
     old = factory.company("wujin", uscc=code(7))
@@ -169,13 +170,13 @@ def test_designations_defaults_formats_and_idempotence(app, two_companies):
     data = csv_file(DESIGNATION_HEADER, rows)
     report = _import("designations", data, dry_run=False)
     assert not report.errors and report.new == 4
-    by_kind = {(d.company_id, d.kind): d for d in db.session.scalars(select(Designation))}
-    hnte = by_kind[(first.id, "hnte")]
+    by_rung = {(d.company_id, d.rung): d for d in db.session.scalars(select(Designation))}
+    hnte = by_rung[(first.id, "hnte")]
     assert hnte.valid_from == dt.date(2023, 11, 6) and hnte.valid_until == dt.date(2026, 11, 5)
     assert hnte.batch == "2023年第一批" and hnte.source == "import:data.csv"
-    assert by_kind[(first.id, "tech_sme")].valid_until == dt.date(2024, 12, 31)
-    assert by_kind[(second.id, "tech_sme")].granted_on == dt.date(2025, 5, 6)
-    gazelle = by_kind[(second.id, "gazelle")]
+    assert by_rung[(first.id, "tech_sme")].valid_until == dt.date(2024, 12, 31)
+    assert by_rung[(second.id, "tech_sme")].granted_on == dt.date(2025, 5, 6)
+    gazelle = by_rung[(second.id, "gazelle")]
     assert gazelle.valid_from == dt.date(2025, 1, 1) and gazelle.valid_until is None
 
     again = _import("designations", data, dry_run=False)
@@ -215,7 +216,6 @@ def test_designation_errors_by_row_and_column(app, two_companies):
 
 
 def test_designations_of_a_deleted_company_are_refused(app, factory):
-    from tracker.services.companies.records import soft_delete_company
 
     company = factory.company("wujin", uscc=code(3))
     soft_delete_company(factory.user("admin"), company)
@@ -292,6 +292,43 @@ def test_yearly_figure_errors(app, two_companies):
     assert "应为数字" in found[(3, "营业收入(万元)")]
     assert "不能大于研发费用" in found[(3, "境内研发费用")]
     assert "是”或“否" in found[(3, "是否上市")]
-    assert "0—100" in found[(3, "创新能力评价得分")]
+    assert "0–100" in found[(3, "创新能力评价得分")]  # the edit form's message (tracker.rules.figures)
     assert "年度应在" in found[(4, "年度")]
     assert "系统中没有" in found[(5, "统一社会信用代码")]
+
+
+@pytest.mark.parametrize("mode", ["all", "valid"])
+def test_figures_the_edit_form_refuses_are_error_rows_and_write_nothing(app, two_companies, mode):
+    """The import applies the same yearly-figure rule as the edit form (tracker.rules.figures):
+    high-tech revenue 500 against revenue 100 was once imported although the form refuses it."""
+    rows = [
+        [code(1), 2024, "", "", 100, "", "", "", "", 500, "", "", "", "", "", ""],
+        [code(2), 2024, "", "", "", 300, "", 200, "", "", "", "", "", "", "", ""],
+    ]
+    report = _import("figures", csv_file(FIGURE_HEADER, rows), dry_run=False, mode=mode)
+    found = {(i.row, i.column): i.reason for i in report.errors}
+    assert found[(2, "高新技术产品收入")] == "高新技术产品（服务）收入不能大于营业收入"
+    assert found[(3, "研发费用(万元)")] == "研发费用不能大于成本费用总额"
+    assert [o.action for o in report.outcomes] == ["error", "error"]
+    assert not report.committed and _count(CompanyYearFigures) == 0
+
+
+def test_figure_relations_are_checked_against_the_stored_year_an_empty_cell_keeps(app, two_companies):
+    rows = [[code(1), 2024, "", "", 100, "", "", "", "", "", "", "", "", "", "", ""]]
+    assert _import("figures", csv_file(FIGURE_HEADER, rows), dry_run=False).new == 1
+    rows = [[code(1), 2024, "", "", "", "", "", "", "", 500, "", "", "", "", "", ""]]
+    report = _import("figures", csv_file(FIGURE_HEADER, rows), dry_run=False, mode="valid")
+    assert {(i.row, i.column): i.reason for i in report.errors} == {
+        (2, "高新技术产品收入"): "高新技术产品（服务）收入不能大于营业收入"
+    }
+    assert db.session.scalar(select(CompanyYearFigures.hightech_revenue)) is None
+
+
+def test_figures_for_a_year_the_edit_form_refuses_are_error_rows(app, factory):
+    factory.company("wujin", uscc=code(1), founded_on=dt.date(2015, 6, 1))
+    rows = [[code(1), year] + [""] * 14 for year in (2014, today().year + 1, 2015)]
+    report = _import("figures", csv_file(FIGURE_HEADER, rows), dry_run=False, mode="valid")
+    found = {(i.row, i.column): i.reason for i in report.errors}
+    assert found[(2, "年度")] == "年份不能早于企业成立年份（2015 年）"
+    assert "年份须在 2015–" in found[(3, "年度")]
+    assert report.new == 1 and db.session.scalar(select(CompanyYearFigures.year)) == 2015

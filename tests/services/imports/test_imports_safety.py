@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import time
 import tracemalloc
@@ -12,8 +13,8 @@ import pytest
 
 from tests.services.imports.import_helpers import COMPANY_HEADER, company_rows, csv_file, xlsx_file
 from tracker.services import exports
-from tracker.services.imports.files import Limits, UnreadableFile, check_zip, read_table
 from tracker.services.imports.importer import run_import
+from tracker.services.imports.spreadsheets import Limits, UnreadableFile, check_zip, read_table
 
 
 @pytest.fixture(scope="module")
@@ -101,8 +102,6 @@ def test_safe_cell_defuses_formulas(dangerous):
 
 
 def test_csv_and_xlsx_writers_are_formula_safe_and_excel_friendly():
-    import datetime as dt
-
     rows = [["=cmd|' /C calc'!A0", dt.date(2024, 1, 2), True, None]]
     data = exports.csv_bytes(["企业名称", "日期", "是否", "空"], rows)
     assert data.startswith(b"\xef\xbb\xbf")

@@ -12,11 +12,12 @@ import pytest
 from tracker.extensions import db
 from tracker.models import Carrier, CarrierLevel, Platform, ServiceInstitution, TalentAward
 from tracker.rules.indicators import INDICATOR_CODES
-from tracker.services.companies import records as company_service
-from tracker.services.designations import grants as designation_service
-from tracker.services.indicators import targets as plan
+from tracker.services.companies import records
+from tracker.services.designations import grants
 from tracker.services.errors import Forbidden
-from tracker.services.indicators.rollup import drill_down, roll_up
+from tracker.services.indicators import targets
+from tracker.services.indicators.drill_down import drill_down
+from tracker.services.indicators.rollup import roll_up
 
 D = dt.date
 
@@ -38,7 +39,7 @@ def city(app, factory):
     hnte_c = factory.designation(c["c"], "hnte", D(2024, 5, 1))
     gazelle_c = factory.designation(c["c"], "gazelle", D(2024, 7, 1))
     for d in (hnte_c, gazelle_c):
-        designation_service.revoke_designation(admin, d, revoked_on=D(2025, 6, 1), reason="核查不符合条件")
+        grants.revoke_designation(admin, d, revoked_on=D(2025, 6, 1), reason="核查不符合条件")
     # D: gazelle since 2023 (cumulative, never lapses), potential unicorn then unicorn: indicator 3 once.
     c["d"] = factory.company("xinbei", name="D")
     factory.designation(c["d"], "gazelle", D(2023, 6, 1))
@@ -49,7 +50,7 @@ def city(app, factory):
     for kind in ("hnte", "gazelle", "potential_unicorn"):
         factory.designation(c["e"], kind, D(2024, 1, 1))
     factory.designation(c["e"], "tech_sme", D(2025, 2, 1))
-    company_service.soft_delete_company(admin, c["e"], "重复录入")
+    records.soft_delete_company(admin, c["e"], "重复录入")
     # F: tech SME registered in 2024 and again in 2025 (each counts in its own year only).
     c["f"] = factory.company("jingkai", name="F")
     factory.designation(c["f"], "tech_sme", D(2024, 5, 1))
@@ -57,7 +58,7 @@ def city(app, factory):
     # G: tech SME 2025 revoked from 2025-10-01.
     c["g"] = factory.company("jingkai", name="G")
     sme_g = factory.designation(c["g"], "tech_sme", D(2025, 4, 1))
-    designation_service.revoke_designation(admin, sme_g, revoked_on=D(2025, 10, 1), reason="不符合条件")
+    grants.revoke_designation(admin, sme_g, revoked_on=D(2025, 10, 1), reason="不符合条件")
     # H, I: attraction dates on each side of a year boundary.
     c["h"] = factory.company("tianning", name="H", attracted_on=D(2024, 12, 31))
     c["i"] = factory.company("tianning", name="I", attracted_on=D(2025, 1, 1))
@@ -164,14 +165,14 @@ def test_district_breakdown_follows_the_current_district(city, factory):
     assert {k: v.actual for k, v in hnte.by_district.items() if v.actual} == {"wujin": 2}
     assert set(hnte.by_district) == {"liyang", "jintan", "wujin", "xinbei", "tianning", "zhonglou", "jingkai"}
     assert result.figure("tech_sme_attracted_new").by_district is None
-    company_service.update_company(admin, city["a"], {"district": "jintan"}, version=city["a"].version)
+    records.update_company(admin, city["a"], {"district": "jintan"}, version=city["a"].version)
     moved = roll_up(D(2025, 5, 31), admin).figure("hnte_count")
     assert moved.by_district["wujin"].actual == 1 and moved.by_district["jintan"].actual == 1
     assert_drill_downs_match(D(2025, 5, 31), admin)
 
 
 def test_manager_sees_only_their_district_as_their_city(city, factory):
-    plan.seed_plan()
+    targets.seed_plan()
     manager = factory.user("manager", "wujin")
     result = roll_up(D(2025, 5, 31), manager)
     data = result.to_dict()
@@ -193,7 +194,7 @@ def test_manager_sees_only_their_district_as_their_city(city, factory):
 
 
 def test_city_json_shape_and_targets(city, factory):
-    plan.seed_plan()
+    targets.seed_plan()
     data = roll_up(D(2026, 11, 24)).to_dict()
     assert data["as_of"] == "2026-11-24" and data["year"] == 2026
     first = data["indicators"][0]

@@ -10,9 +10,14 @@ import pytest
 from tracker.extensions import db
 from tracker.models import CultivationTrack, Designation
 from tracker.rules import indicators as rules
-from tracker.services.companies import records as company_service
-from tracker.services.designations import grants as designation_service
-from tracker.services.indicators.rollup import cohort, dashboard, drill_down, projections, roll_up
+from tracker.services.companies import records
+from tracker.services.designations import grants
+from tracker.services.indicators import targets
+from tracker.services.indicators.cohorts import cohort
+from tracker.services.indicators.dashboard import dashboard
+from tracker.services.indicators.drill_down import drill_down
+from tracker.services.indicators.projection import projections
+from tracker.services.indicators.rollup import roll_up
 
 D = dt.date
 
@@ -32,10 +37,10 @@ def test_sql_matches_the_reference_definition_on_a_random_city(app, factory):
             designation = factory.designation(company, kind, granted, valid_from=valid_from)
             if rng.random() < 0.25:
                 revoke = valid_from + dt.timedelta(days=rng.randint(0, 500))
-                designation_service.revoke_designation(admin, designation, revoked_on=revoke, reason="随机撤销")
+                grants.revoke_designation(admin, designation, revoked_on=revoke, reason="随机撤销")
         companies.append(company)
     for company in rng.sample(companies, 3):
-        company_service.soft_delete_company(admin, company)
+        records.soft_delete_company(admin, company)
     db.session.expire_all()
     live = [c for c in companies if c.deleted_at is None]
     dates = [D(2022, 12, 31), D(2023, 1, 1), D(2027, 1, 1)] + [
@@ -62,14 +67,14 @@ def test_cohort_conversion_per_district(app, factory):
     b = factory.company("wujin")  # 2023 entrant, HNTE revoked in 2025: not "reached" by 2025
     factory.designation(b, "tech_sme", D(2023, 6, 1))
     cert = factory.designation(b, "hnte", D(2024, 1, 1))
-    designation_service.revoke_designation(admin, cert, revoked_on=D(2025, 2, 1), reason="撤销")
+    grants.revoke_designation(admin, cert, revoked_on=D(2025, 2, 1), reason="撤销")
     c = factory.company("liyang")  # first registered in 2022: not in the 2023 cohort
     factory.designation(c, "tech_sme", D(2022, 6, 1))
     factory.designation(c, "tech_sme", D(2023, 6, 1))
     d = factory.company("liyang")  # 2023 entrant, deleted
     factory.designation(d, "tech_sme", D(2023, 6, 1))
     factory.designation(d, "hnte", D(2023, 12, 1))
-    company_service.soft_delete_company(admin, d)
+    records.soft_delete_company(admin, d)
 
     by_2024 = cohort("tech_sme", 2023, 2024, admin)
     wujin = next(r for r in by_2024.rows if r.district == "wujin")
@@ -89,8 +94,8 @@ def test_projection_of_each_rung(app, factory):
     factory.designation(company, "tech_sme", D(2026, 3, 1))
     for n in range(2):
         other = factory.company("xinbei")
-        db.session.add(CultivationTrack(company_id=other.id, target_kind="tech_sme", year=2026, status="submitted"))
-        db.session.add(CultivationTrack(company_id=other.id, target_kind="tech_sme", year=2025, status="recognized"))
+        db.session.add(CultivationTrack(company_id=other.id, target_rung="tech_sme", year=2026, status="submitted"))
+        db.session.add(CultivationTrack(company_id=other.id, target_rung="tech_sme", year=2025, status="recognized"))
     db.session.commit()
     result = projections(D(2026, 6, 30))
     sme = result["tech_sme_registered"]
@@ -101,9 +106,7 @@ def test_projection_of_each_rung(app, factory):
 
 
 def test_dashboard_status_uses_last_years_closing_figure(app, factory):
-    from tracker.services.indicators import targets as plan
-
-    plan.seed_plan()
+    targets.seed_plan()
     admin = factory.user("admin")
     data = dashboard(D(2026, 7, 2), admin, D(2026, 11, 24))
     hnte = data.row("hnte_count")
@@ -153,8 +156,8 @@ def test_parse_as_of_default_and_value():
     assert rules.parse_as_of(" 2025-12-31 ", D(2026, 1, 1)) == D(2025, 12, 31)
 
 
-def test_unused_designation_kinds_do_not_count(app, factory):
+def test_unused_designation_rungs_do_not_count(app, factory):
     company = factory.company("wujin")
-    db.session.add(Designation(company_id=company.id, kind="giant", granted_on=D(2025, 1, 1), valid_from=D(2025, 1, 1)))
+    db.session.add(Designation(company_id=company.id, rung="giant", granted_on=D(2025, 1, 1), valid_from=D(2025, 1, 1)))
     db.session.commit()
     assert all(f.actual == 0 for f in roll_up(D(2025, 6, 1)).figures)

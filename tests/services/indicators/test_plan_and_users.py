@@ -3,9 +3,9 @@ from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.models import IndicatorTarget, User
-from tracker.services.indicators import targets as plan
 from tracker.services.accounts import users
 from tracker.services.errors import ServiceError
+from tracker.services.indicators import targets
 
 
 def test_seed_plan_loads_200_rows_idempotently(app, runner):
@@ -15,17 +15,32 @@ def test_seed_plan_loads_200_rows_idempotently(app, runner):
     again = runner.invoke(args=["seed-plan"])
     assert "新增 0" in again.output
     assert db.session.scalar(select(func.count(IndicatorTarget.id))) == 200
-    assert plan.current_mismatches() == []
+    assert targets.current_mismatches() == []
 
 
 def test_editing_a_district_target_raises_the_mismatch_warning(app, runner, factory):
     runner.invoke(args=["seed-plan"])
     admin = factory.user("admin")
-    plan.set_target(admin, "hnte_count", 2026, "wujin", 2000)
-    assert plan.current_mismatches() == [("hnte_count", 2026, 6800, 6847)]
+    targets.set_target(admin, "hnte_count", 2026, "wujin", 2000)
+    assert targets.current_mismatches() == [("hnte_count", 2026, 6800, 6847)]
     officer = factory.user("officer")
     with pytest.raises(ServiceError):
-        plan.set_target(officer, "hnte_count", 2026, "wujin", 1)
+        targets.set_target(officer, "hnte_count", 2026, "wujin", 1)
+
+
+def test_a_years_targets_are_saved_together_or_not_at_all(app, runner, factory):
+    runner.invoke(args=["seed-plan"])
+    admin = factory.user("admin")
+    before = targets.year_targets(2026)
+    unchanged = before[("hnte_count", None)]
+    changed = targets.set_year_targets(admin, 2026, {
+        ("hnte_count", None): unchanged, ("hnte_count", "wujin"): 2000, ("service_org_count", None): None,
+    })
+    assert changed == 1 and targets.year_targets(2026)[("hnte_count", "wujin")] == 2000
+    with pytest.raises(ServiceError, match="不能为负数"):
+        targets.set_year_targets(admin, 2026, {("hnte_count", "wujin"): 1900, ("hnte_count", "liyang"): -1})
+    db.session.expire_all()
+    assert targets.year_targets(2026)[("hnte_count", "wujin")] == 2000  # the valid value was not kept either
 
 
 def test_passwords_are_scrypt_hashes_and_authenticate(app, factory):

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from tests.workers.smtp import SmtpServer, free_port
 from tracker import clock
 from tracker.extensions import db
-from tracker.models import Notification
+from tracker.models import Notification, User
 from tracker.models.notification import FAILED, PENDING, SENDING, SENT, SKIPPED
 from tracker.rules import reminders as rules
-from tracker.services.notifications import mailer, outbox
-from tracker.services.notifications import reminders as svc
+from tracker.services.errors import ServiceError
+from tracker.services.notifications import mail_folder, mailer, notify, outbox, outbox_admin
 
 
 @pytest.fixture(autouse=True)
@@ -24,9 +24,24 @@ def _no_broker(monkeypatch):
     monkeypatch.setattr(outbox, "publish", lambda ids: True)
 
 
-@pytest.fixture(autouse=True)
-def _own_mail_folder(app, tmp_path):
-    app.config["MAIL_FOLDER"] = str(tmp_path / "mail")
+class SteppedClock:
+    """The mailer's clock, moved on by the test instead of sleeping through a backoff."""
+
+    def __init__(self):
+        self.offset = dt.timedelta()
+
+    def __call__(self) -> dt.datetime:
+        return clock.now() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += dt.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def mail_clock(monkeypatch):
+    stepped = SteppedClock()
+    monkeypatch.setattr(mailer, "now", stepped)
+    return stepped
 
 
 @pytest.fixture
@@ -41,9 +56,8 @@ def make(factory, n: int = 1, **user_fields) -> list[int]:
     user = factory.user("officer", "wujin", **user_fields)
     ids = []
     for i in range(n):
-        ids += svc.notify([user.id], rules.TEST_EMAIL, f"user:{user.id}", f"p{i}", f"提醒{i}：<b>加粗</b>",
-                          body="正文 <script>x</script>", link="/companies/1", urgent=True)
-    db.session.commit()
+        ids += notify.notify([user.id], rules.TEST_EMAIL, f"user:{user.id}", f"p{i}", f"提醒{i}：<b>加粗</b>",
+                             body="正文 <script>x</script>", link="/companies/1", urgent=True)
     return ids
 
 
@@ -56,14 +70,14 @@ def test_file_mode_writes_one_eml_per_row_and_a_redelivery_overwrites(app, facto
     [nid] = make(factory)
     assert mailer.send_one(nid).status == "sent"
     assert mailer.send_one(nid).status == "not_claimed"  # already sent: nothing happens
-    path = mailer.eml_path(nid)
+    path = mail_folder.eml_path(nid)
     first = path.read_bytes()
     # Simulate the crash window: the row is sent again after its lease (same file, overwritten).
     db.session.execute(Notification.__table__.update().where(Notification.id == nid)
                        .values(status=SENDING, next_attempt_at=clock.now() - dt.timedelta(seconds=1)))
     db.session.commit()
     assert mailer.send_one(nid).status == "sent"
-    assert [f.name for f in mailer.list_mail_files()] == [path.name]
+    assert [f.name for f in mail_folder.list_mail_files()] == [path.name]
     message = email.message_from_bytes(path.read_bytes(), policy=default)
     assert message["Message-ID"] == email.message_from_bytes(first, policy=default)["Message-ID"]
     assert message["Subject"] == "【科技企业培育】提醒0：<b>加粗</b>"
@@ -85,7 +99,7 @@ def test_claim_is_exclusive_and_a_lease_expires(app, factory):
     assert row(nid).attempts == 2
 
 
-def test_smtp_421_twice_then_accepted_is_one_email_after_backoff(app, factory, smtp):
+def test_smtp_421_twice_then_accepted_is_one_email_after_backoff(app, factory, smtp, mail_clock):
     smtp.fail_data[:] = ["421 4.3.2 busy", "421 4.3.2 busy"]
     [nid] = make(factory)
     first = mailer.send_one(nid)
@@ -95,8 +109,7 @@ def test_smtp_421_twice_then_accepted_is_one_email_after_backoff(app, factory, s
     for _ in range(100):
         if mailer.send_one(nid).status == "sent":
             break
-        import time
-        time.sleep(0.02)
+        mail_clock.advance(0.02)
     assert len(smtp.messages) == 1 and smtp.data_attempts == 3
     done = row(nid)
     assert done.status == SENT and done.attempts == 3 and done.last_error is None
@@ -113,14 +126,13 @@ def test_smtp_550_fails_the_row_and_the_others_still_go(app, factory, smtp):
     assert len(smtp.messages) == 2
 
 
-def test_connection_refused_is_temporary_and_gives_up_after_max_attempts(app, factory):
+def test_connection_refused_is_temporary_and_gives_up_after_max_attempts(app, factory, mail_clock):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_MAX_ATTEMPTS=2,
                       MAIL_BACKOFF_BASE_SECONDS=0.01, MAIL_BACKOFF_MAX_SECONDS=0.01)
     [nid] = make(factory)
     assert mailer.send_one(nid).status == "retry"
     assert row(nid).next_attempt_at is not None and row(nid).status == PENDING
-    import time
-    time.sleep(0.05)
+    mail_clock.advance(0.05)
     assert mailer.send_one(nid).status == "failed"
     assert "重试 2 次" in row(nid).last_error
 
@@ -147,8 +159,6 @@ def test_a_template_error_fails_one_row_only(app, factory, monkeypatch):
 
 
 def test_inactive_recipient_is_skipped(app, factory):
-    from tracker.models import User
-
     [nid] = make(factory)
     user = db.session.get(User, row(nid).recipient_id)
     user.active = False
@@ -164,13 +174,11 @@ def test_retry_puts_a_failed_row_back(app, factory, smtp):
     assert row(nid).status == FAILED
     smtp.reject_rcpt.clear()
     admin = factory.user("admin")
-    svc.retry(admin, nid)
+    outbox_admin.retry(admin, nid)
     assert row(nid).status == PENDING and row(nid).attempts == 0
     assert mailer.drain() == {"sent": 1}
-    from tracker.services.errors import ServiceError
-
     with pytest.raises(ServiceError):
-        svc.retry(admin, nid)  # only failed rows
+        outbox_admin.retry(admin, nid)  # only failed rows
 
 
 def test_every_kind_renders_in_chinese_with_links(app, factory):
@@ -185,8 +193,7 @@ def test_every_kind_renders_in_chinese_with_links(app, factory):
         rules.HNTE_ANNUAL_REPORT: {"companies": [{"company_id": 3, "name": "甲"}], "total": 1},
     }
     for kind, payload in payloads.items():
-        svc.notify([user.id], kind, "k", "p", "标题", payload=payload, urgent=True)
-    db.session.commit()
+        notify.notify([user.id], kind, "k", "p", "标题", payload=payload, urgent=True)
     for n in db.session.scalars(select(Notification)):
         subject, text, html = mailer.render(n, user)
         assert subject.startswith("【科技企业培育】")

@@ -4,11 +4,11 @@ from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.models import Company, Designation, User, Visit
-from tracker.services.ops import demo_city as demo
+from tracker.services.ops import demo_city
 
 
 def test_demo_city_is_deterministic_and_ordinary_inserts_still_work(app, factory):
-    counts = demo.generate(companies=60, seed=7)
+    counts = demo_city.generate(companies=60, seed=7)
     assert counts.companies == 60 and db.session.scalar(select(func.count(Company.id))) == 60
     first = db.session.execute(select(Company.uscc, Company.name).order_by(Company.id)).all()
     assert db.session.scalar(select(func.count(User.id))) == counts.users
@@ -24,6 +24,6 @@ def test_demo_city_is_deterministic_and_ordinary_inserts_still_work(app, factory
         if table.name != "audit_event":  # append-only (a trigger refuses DELETE on PostgreSQL)
             db.session.execute(table.delete())
     db.session.commit()
-    demo.generate(companies=60, seed=7)
+    demo_city.generate(companies=60, seed=7)
     again = db.session.execute(select(Company.uscc, Company.name).order_by(Company.id)).all()
     assert [tuple(r) for r in again][:60] == [tuple(r) for r in first]

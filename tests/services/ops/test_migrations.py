@@ -1,6 +1,9 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
 
+from tests.conftest import base_config
+from tracker import create_app
 from tracker.extensions import db
 
 
@@ -12,11 +15,6 @@ def test_migrations_build_exactly_the_models_schema(app):
 
 
 def test_downgrade_to_base_and_upgrade_again(app, tmp_path):
-    from flask_migrate import downgrade, upgrade
-
-    from tests.conftest import base_config
-    from tracker import create_app
-
     other = create_app({**base_config(f"sqlite:///{tmp_path / 'roundtrip.sqlite'}")})
     with other.app_context():
         upgrade()

@@ -14,8 +14,8 @@ def _follow_up(company, owner, days, status="open"):
     db.session.commit()
 
 
-def _track(company, owner, status="pool", days_ago=90, kind="hnte"):
-    track = CultivationTrack(company_id=company.id, target_kind=kind, year=today().year + 1, status=status,
+def _track(company, owner, status="pool", days_ago=90, rung="hnte"):
+    track = CultivationTrack(company_id=company.id, target_rung=rung, year=today().year + 1, status=status,
                              owner_id=owner.id if owner else None, status_since=now() - dt.timedelta(days=days_ago))
     db.session.add(track)
     db.session.commit()
@@ -49,7 +49,7 @@ def test_officer_sees_own_due_visits_follow_ups_certificates_and_stale_tracks(ap
 
     stale = _track(never_visited, officer, days_ago=90)
     _track(visited, officer, days_ago=5)  # moved recently
-    _track(fresh, officer, status="withdrawn", days_ago=400, kind="gazelle")  # closed
+    _track(fresh, officer, status="withdrawn", days_ago=400, rung="gazelle")  # closed
 
     work = my_work(officer, today(), stale_days=60)
     due_names = {v.company_name for v in work.visits}

@@ -3,6 +3,7 @@ import datetime as dt
 from tracker.extensions import db
 from tracker.models import Visit
 from tracker.rules import cadence
+from tracker.services.companies.records import soft_delete_company
 from tracker.services.visits.due import due_visits
 
 D = dt.date
@@ -43,8 +44,6 @@ def test_a_new_visit_clears_the_company(app, factory):
 
 
 def test_scoped_to_the_user_and_deleted_companies_never_due(app, factory):
-    from tracker.services.companies.records import soft_delete_company
-
     mine = factory.user("officer", "wujin")
     other = factory.user("officer", "liyang")
     a = factory.company("wujin", officer=mine)

@@ -1,26 +1,39 @@
 """Login throttling (登录失败限制): failed sign-ins counted per account and per client IP.
 
-The counters live in Redis when REDIS_URL is configured, so every web process (gunicorn workers,
-several hosts) shares them; without Redis they live in this process's memory, which is right for the
-embedded single-process set-up. A counter starts at the first failure and expires
-LOGIN_LOCKOUT_SECONDS later; reaching the limit locks the account (or IP) until it expires, and
-while locked even the correct password is refused, so guessing gains nothing.
+The counters are `limits` storage (the library under Flask-Limiter): Redis when REDIS_URL is
+configured, so every web process (gunicorn workers, several hosts) shares them; otherwise this
+process's memory, which is right for the embedded single-process set-up. They use the moving-window
+strategy: reaching LOGIN_FAILURES_PER_ACCOUNT (or _PER_IP) failures within LOGIN_LOCKOUT_SECONDS
+locks the account (or IP) until the oldest of those failures is LOGIN_LOCKOUT_SECONDS old, which for
+the failures that caused a lock is the first of them: the window starts at the first failure and
+the lock lasts until it ends. While locked even the correct password is refused (nothing is counted
+then), so guessing gains nothing.
+
+Time: both storages stamp failures with `time.time()` on the web process (the Redis storage passes
+that stamp to its script; the key's own TTL only tidies up), so one clock drives both backends.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 from dataclasses import dataclass
+from typing import Callable, Mapping, TypeVar
 
-from flask import Flask, current_app, request
+from limits import RateLimitItemPerSecond
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 
 log = logging.getLogger("tracker.security")
 
-PREFIX = "tracker:login:"
+PREFIX = "tracker:login:"  # every Redis key of the throttle starts with this
+_NAMESPACE = "login"
 _EXTENSION = "login_throttle"
+_REDIS_TIMEOUT_SECONDS = 2
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,172 +52,101 @@ class Lock:
         return f"登录失败次数过多，请 {self.minutes} 分钟后再试"
 
 
-class MemoryCounters:
-    """Per-process counters: {key: (count, expires_at)}; used when no Redis is configured."""
-
-    def __init__(self):
-        self._data: dict[str, tuple[int, float]] = {}
-        self._lock = threading.Lock()
-
-    def _live(self, key: str) -> tuple[int, float] | None:
-        entry = self._data.get(key)
-        if entry and entry[1] <= time.monotonic():
-            del self._data[key]
-            return None
-        return entry
-
-    def get(self, keys: list[str]) -> list[tuple[int, int]]:
-        """(count, seconds left) for each key; (0, 0) when absent or expired."""
-        with self._lock:
-            result = []
-            for key in keys:
-                entry = self._live(key)
-                result.append((entry[0], math.ceil(entry[1] - time.monotonic())) if entry else (0, 0))
-            return result
-
-    def incr(self, key: str, window: int) -> int:
-        with self._lock:
-            entry = self._live(key)
-            count, expires = entry if entry else (0, time.monotonic() + window)
-            self._data[key] = (count + 1, expires)
-            return count + 1
-
-    def delete(self, key: str) -> None:
-        with self._lock:
-            self._data.pop(key, None)
+def _account(email: str) -> str:
+    return (email or "").strip().lower()[:254]
 
 
-class RedisCounters:
-    """Counters in Redis, shared by every process: INCR, with the expiry set by the first failure."""
-
-    def __init__(self, url: str):
-        import redis
-
-        self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-
-    def get(self, keys: list[str]) -> list[tuple[int, int]]:
-        pipe = self._redis.pipeline(transaction=False)
-        for key in keys:
-            pipe.get(key)
-            pipe.pttl(key)
-        values = pipe.execute()
-        result = []
-        for raw, pttl in zip(values[::2], values[1::2]):
-            count = int(raw) if raw is not None else 0
-            result.append((count, math.ceil(pttl / 1000) if count and pttl and pttl > 0 else 0))
-        return result
-
-    def incr(self, key: str, window: int) -> int:
-        pipe = self._redis.pipeline(transaction=True)
-        # SET NX creates the counter with its expiry only at the first failure, so the window
-        # starts then and later failures do not extend it (works on any Redis version).
-        pipe.set(key, 0, nx=True, ex=window)
-        pipe.incr(key)
-        _, count = pipe.execute()
-        return int(count)
-
-    def delete(self, key: str) -> None:
-        self._redis.delete(key)
+def _ip(ip: str | None) -> str:
+    return (ip or "unknown")[:64]
 
 
 class LoginThrottle:
-    """Counts failures and decides whether a sign-in attempt may be checked at all."""
+    """Counts failures and decides whether a sign-in attempt may be checked at all.
 
-    def __init__(self, app: Flask):
-        self.app = app
-        self.memory = MemoryCounters()
-        self.redis = RedisCounters(app.config["REDIS_URL"]) if app.config.get("REDIS_URL") else None
+    `config` is read at every call (LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_IP,
+    LOGIN_LOCKOUT_SECONDS), so a changed setting applies at once; REDIS_URL is read once.
+    `clock` (seconds since the epoch) turns a window's end into "seconds left"; it must be the
+    clock the storage stamps failures with (tests replace both together).
+    """
 
-    @property
-    def per_account(self) -> int:
-        return int(self.app.config["LOGIN_FAILURES_PER_ACCOUNT"])
+    def __init__(self, config: Mapping, clock: Callable[[], float] = time.time):
+        self.config = config
+        self.clock = clock
+        self.memory = MovingWindowRateLimiter(storage_from_string("memory://"))
+        redis_url = config.get("REDIS_URL")
+        self.redis = MovingWindowRateLimiter(storage_from_string(
+            redis_url, key_prefix=PREFIX.rstrip(":"), wrap_exceptions=True,
+            socket_timeout=_REDIS_TIMEOUT_SECONDS, socket_connect_timeout=_REDIS_TIMEOUT_SECONDS,
+        )) if redis_url else None
 
-    @property
-    def per_ip(self) -> int:
-        return int(self.app.config["LOGIN_FAILURES_PER_IP"])
+    def _limit(self, scope: str) -> RateLimitItemPerSecond:
+        per = self.config["LOGIN_FAILURES_PER_ACCOUNT" if scope == "account" else "LOGIN_FAILURES_PER_IP"]
+        window = max(1, int(self.config["LOGIN_LOCKOUT_SECONDS"]))
+        return RateLimitItemPerSecond(int(per), window, namespace=_NAMESPACE)
 
-    @property
-    def window(self) -> int:
-        return max(1, int(self.app.config["LOGIN_LOCKOUT_SECONDS"]))
-
-    def _call(self, method: str, *args):
-        # A Redis outage must not lock everybody out nor give a 500: fall back to this process's
-        # memory (still throttled, just not shared) and say so in the log.
+    def _run(self, operation: Callable[[MovingWindowRateLimiter], T]) -> T:
+        # A Redis outage must not lock everybody out nor give a 500: the whole operation falls back
+        # to this process's memory (still throttled, just not shared) and the log says so.
         if self.redis is not None:
             try:
-                return getattr(self.redis, method)(*args)
-            except Exception as exc:  # noqa: BLE001  (redis raises several unrelated classes)
+                return operation(self.redis)
+            except StorageError as exc:
                 log.warning("login throttle: Redis unavailable (%s); using process memory", exc)
-        return getattr(self.memory, method)(*args)
+        return operation(self.memory)
 
-    @staticmethod
-    def account_key(email: str) -> str:
-        return PREFIX + "account:" + (email or "").strip().lower()[:254]
+    def _lock(self, limiter: MovingWindowRateLimiter, scope: str, identity: str) -> Lock | None:
+        limit = self._limit(scope)
+        reset_at, remaining = limiter.get_window_stats(limit, scope, identity)
+        if remaining > 0:
+            return None
+        return Lock(scope, max(1, math.ceil(reset_at - self.clock())))
 
-    @staticmethod
-    def ip_key(ip: str) -> str:
-        return PREFIX + "ip:" + (ip or "unknown")
+    def _check(self, limiter: MovingWindowRateLimiter, email: str, ip: str | None) -> Lock | None:
+        return self._lock(limiter, "account", _account(email)) or self._lock(limiter, "ip", _ip(ip))
 
-    def check(self, email: str, ip: str) -> Lock | None:
+    def check(self, email: str, ip: str | None) -> Lock | None:
         """The lock in force for this account or IP, or None when the attempt may proceed."""
-        (account_count, account_left), (ip_count, ip_left) = self._call(
-            "get", [self.account_key(email), self.ip_key(ip)]
-        )
-        if account_count >= self.per_account:
-            return Lock("account", account_left or self.window)
-        if ip_count >= self.per_ip:
-            return Lock("ip", ip_left or self.window)
-        return None
+        return self._run(lambda limiter: self._check(limiter, email, ip))
 
-    def failed(self, email: str, ip: str) -> Lock | None:
+    def failed(self, email: str, ip: str | None) -> Lock | None:
         """Count a failed attempt; returns the lock it triggered, if any."""
-        account_count = self._call("incr", self.account_key(email), self.window)
-        ip_count = self._call("incr", self.ip_key(ip), self.window)
-        if account_count == self.per_account:
-            log.warning("login throttle: account %s locked after %d failures", email, account_count)
-        if ip_count == self.per_ip:
-            log.warning("login throttle: IP %s locked after %d failures", ip, ip_count)
-        return self.check(email, ip)
+
+        def count(limiter: MovingWindowRateLimiter) -> Lock | None:
+            limiter.hit(self._limit("account"), "account", _account(email))
+            limiter.hit(self._limit("ip"), "ip", _ip(ip))
+            return self._check(limiter, email, ip)
+
+        lock = self._run(count)
+        if lock is not None:
+            who = _account(email) if lock.scope == "account" else _ip(ip)
+            log.warning("login throttle: %s %s locked for %d s", lock.scope, who, lock.seconds)
+        return lock
 
     def succeeded(self, email: str) -> None:
         """A correct password ends the account's failure count (the IP's keeps counting down)."""
-        self._call("delete", self.account_key(email))
+        self.unlock(email)
 
     def unlock(self, email: str) -> None:
-        """Administrator action: clear the account's counter at once."""
-        self._call("delete", self.account_key(email))
+        """Clear the account's counter at once (also the administrator's 解除锁定)."""
+        self._run(lambda limiter: limiter.clear(self._limit("account"), "account", _account(email)))
 
     def locked_accounts(self, emails: list[str]) -> dict[str, int]:
-        """{email: seconds left} for the accounts among `emails` that are locked now (one round trip)."""
-        if not emails:
-            return {}
-        states = self._call("get", [self.account_key(e) for e in emails])
-        return {
-            email: left or self.window
-            for email, (count, left) in zip(emails, states)
-            if count >= self.per_account
-        }
+        """{email: seconds left} for the accounts among `emails` that are locked now."""
+
+        def locks(limiter: MovingWindowRateLimiter) -> dict[str, int]:
+            found = {}
+            for email in emails:
+                lock = self._lock(limiter, "account", _account(email))
+                if lock is not None:
+                    found[email] = lock.seconds
+            return found
+
+        return self._run(locks) if emails else {}
 
 
-def get_throttle(app: Flask | None = None) -> LoginThrottle:
-    """The app's throttle, created on first use from its configuration."""
-    app = app or current_app._get_current_object()
+def get_throttle(app) -> LoginThrottle:
+    """The Flask app's throttle, created on first use from `app.config`, kept in `app.extensions`."""
     throttle = app.extensions.get(_EXTENSION)
     if throttle is None:
-        throttle = app.extensions[_EXTENSION] = LoginThrottle(app)
+        throttle = app.extensions[_EXTENSION] = LoginThrottle(app.config)
     return throttle
-
-
-def client_ip() -> str:
-    """The requesting client's address.
-
-    Behind a reverse proxy every request comes from the proxy, so TRUSTED_PROXY_HOPS (the number
-    of proxies in front of the app) says how many X-Forwarded-For entries from the right to skip;
-    with 0 the header is ignored, because a client could write anything in it.
-    """
-    hops = int(current_app.config.get("TRUSTED_PROXY_HOPS", 0) or 0)
-    if hops > 0:
-        forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
-        if len(forwarded) >= hops:
-            return forwarded[-hops][:64]
-    return (request.remote_addr or "unknown")[:64]

@@ -1,15 +1,21 @@
-"""Accounts: creating users, passwords, activation."""
+"""Accounts (用户账号): creating and editing users, passwords, activation, sign-in bookkeeping.
+
+Every change is a use case (one unit of work) with the acting user passed in and one audit row.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from tracker.clock import now
 from tracker.extensions import db
 from tracker.models import User
 from tracker.models.user import ROLES, new_session_token
 from tracker.rules.districts import DISTRICT_CODES
 from tracker.services import audit
+from tracker.services.accounts.throttle import LoginThrottle
 from tracker.services.errors import ServiceError
+from tracker.services.unit_of_work import unit_of_work, use_case
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -19,6 +25,7 @@ def _check_password(password: str) -> None:
         raise ServiceError(f"密码至少需要{MIN_PASSWORD_LENGTH}位", field="password")
 
 
+@use_case
 def create_user(
     actor: User | None, *, email: str, name: str, role: str, password: str, district: str | None = None,
 ) -> User:
@@ -38,18 +45,18 @@ def create_user(
     user.set_password(password)
     db.session.add(user)
     audit.record(actor.id if actor else None, "user.create", user, after={"email": email, "role": role, "district": district})
-    db.session.commit()
     return user
 
 
+@use_case
 def change_password(actor: User, user: User, new_password: str) -> None:
     """Set a new password; every existing session and remember-me cookie of that user ends."""
     _check_password(new_password)
     user.set_password(new_password)  # rotates session_token too
     audit.record(actor.id, "user.password", user)
-    db.session.commit()
 
 
+@use_case
 def set_active(actor: User, user: User, active: bool) -> None:
     """Deactivate (or reactivate) an account; deactivation ends its sessions."""
     if actor.id == user.id and not active:
@@ -57,9 +64,9 @@ def set_active(actor: User, user: User, active: bool) -> None:
     user.active = active
     user.session_token = new_session_token()
     audit.record(actor.id, "user.activate" if active else "user.deactivate", user)
-    db.session.commit()
 
 
+@use_case
 def update_user(actor: User, user: User, *, name: str, role: str, district: str | None) -> None:
     """Change a user's name, role or district."""
     if role not in ROLES:
@@ -71,7 +78,20 @@ def update_user(actor: User, user: User, *, name: str, role: str, district: str 
     if before["role"] != role or before["district"] != user.district:
         user.session_token = new_session_token()  # a changed scope takes effect at the next request
     audit.record(actor.id, "user.update", user, before=before, after=audit.snapshot(user, ("name", "role", "district")))
-    db.session.commit()
+
+
+def all_users() -> list[User]:
+    """Every account, by role, district and name (the administrator's user list)."""
+    return list(db.session.scalars(select(User).order_by(User.role, User.district, User.name)))
+
+
+def signed_in_user(session_token: str) -> User | None:
+    """The active user a session (or remember-me cookie) carrying this token belongs to, or None.
+
+    The token changes on logout-everywhere, password change and deactivation, so a copied session
+    or remember-me cookie stops working at once.
+    """
+    return db.session.scalar(select(User).where(User.session_token == session_token, User.active.is_(True)))
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -80,3 +100,23 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None or not user.active or not user.check_password(password or ""):
         return None
     return user
+
+
+@use_case
+def record_login(user: User) -> None:
+    """Note a successful sign-in (shown as 最近登录 on the user list)."""
+    user.last_login_at = now()
+
+
+@use_case
+def end_sessions(user: User) -> None:
+    """Sign out everywhere: a new session token kills every copy of the session and remember-me cookie."""
+    user.session_token = new_session_token()
+
+
+def unlock_sign_in(actor: User, user: User, throttle: LoginThrottle) -> None:
+    """Lift a login lockout (解除登录锁定) before it expires, e.g. after the user called the bureau."""
+    with unit_of_work():
+        audit.record(actor.id, "user.unlock", user)
+    # After the commit: an unlock that is not in the audit log never happens.
+    throttle.unlock(user.email)

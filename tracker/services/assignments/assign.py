@@ -21,12 +21,15 @@ from tracker.rules.districts import DISTRICT_NAMES
 from tracker.services import audit
 from tracker.services.errors import Forbidden, ServiceError
 from tracker.services.scoping import company_scope_clause
+from tracker.services.unit_of_work import use_case
 
 BULK_LIMIT = 5000  # companies per bulk action: keeps one request's transaction bounded
 
 
 @dataclass
 class AssignResult:
+    """What a bulk assignment did: the companies (re)assigned and those skipped, each with why."""
+
     assigned: list[int] = field(default_factory=list)  # company ids
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (company id, reason in Chinese)
     officer_name: str = ""
@@ -45,6 +48,7 @@ def assignable_officers(user: User, district: str | None = None) -> list[User]:
     return list(db.session.scalars(query.order_by(User.district, User.name, User.id)))
 
 
+@use_case
 def assign_companies(actor: User, company_ids: list[int], officer_id: int, *,
                      on: dt.date | None = None) -> AssignResult:
     """Make `officer_id` the officer of each company (assign, or reassign with history).
@@ -115,5 +119,4 @@ def assign_companies(actor: User, company_ids: list[int], officer_id: int, *,
             after={"officer_id": officer.id, "assigned_from": day, "tracks": moved_tracks},
         )
         result.assigned.append(company_id)
-    db.session.commit()
     return result

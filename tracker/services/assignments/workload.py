@@ -1,6 +1,6 @@
 """The officer workload table (专员工作量): one row per officer, from a few GROUP BY queries.
 
-Companies, visits this quarter, overdue visits (by the cadence of visit_due, so the table agrees
+Companies, visits this quarter, overdue visits (by the cadence of visits.due, so the table agrees
 with My work and the reminders), open and overdue follow-ups. Every count is limited to the
 companies the viewer may see; no query runs per officer.
 """
@@ -15,18 +15,20 @@ from sqlalchemy import and_, case, func, or_, select, text
 from tracker.extensions import db
 from tracker.models import Assignment, Company, FollowUp, User, Visit
 from tracker.rules import cadence
+from tracker.rules import follow_ups as follow_up_rules
 from tracker.rules.ladder import STAGE_RANK
 from tracker.services.assignments.assign import assignable_officers
 from tracker.services.scoping import company_scope_clause
 from tracker.services.stages import stage_rank_subquery
 from tracker.services.visits.due import last_visit_subquery, next_planned_subquery
 
-OPEN_FOLLOW_UP = ("open", "in_progress")
 SORTS = ("name", "companies", "visits_quarter", "overdue_visits", "open_follow_ups", "overdue_follow_ups")
 
 
 @dataclass
 class OfficerLoad:
+    """One row of the table: an officer and their counts."""
+
     officer_id: int
     name: str
     district: str | None
@@ -39,11 +41,14 @@ class OfficerLoad:
 
 @dataclass
 class Workload:
+    """The whole table: one row per officer, the quarter it counts from, and unowned companies."""
+
     rows: list[OfficerLoad]
     quarter_start: dt.date
     unassigned: int  # visible companies with no open assignment: work nobody owns
 
     def total(self, attribute: str) -> int:
+        """The column total of one count (`attribute` is an OfficerLoad field), for the footer."""
         return sum(getattr(r, attribute) for r in self.rows)
 
 
@@ -56,7 +61,7 @@ def overdue_visits_by_officer(user: User, today: dt.date, *, district: str | Non
                               policy: cadence.CadencePolicy = cadence.DEFAULT_POLICY) -> dict[int, int]:
     """Companies overdue a visit (state overdue or escalated), counted per primary officer in SQL.
 
-    The same rule as visit_due.due_visits(min_state=OVERDUE) — that function lists the companies,
+    The same rule as visits.due.due_visits(min_state=OVERDUE) — that function lists the companies,
     this one only counts them: the latest visit and next planned date are computed once per company
     in a materialised CTE, then compared and grouped, so a district of 30,000 companies is one
     pass (three index probes per company) instead of a list built in Python.
@@ -119,7 +124,7 @@ def officer_workload(user: User, today: dt.date, *, district: str | None = None,
             select(FollowUp.owner_id, func.count(FollowUp.id),
                    func.sum(case((FollowUp.due_on < today, 1), else_=0)))
             .join(Company, Company.id == FollowUp.company_id)
-            .where(FollowUp.owner_id.in_(ids), FollowUp.status.in_(OPEN_FOLLOW_UP), scope)
+            .where(FollowUp.owner_id.in_(ids), FollowUp.status.in_(sorted(follow_up_rules.ACTIVE_STATUSES)), scope)
             .group_by(FollowUp.owner_id)
         ):
             rows[owner_id].open_follow_ups = open_count

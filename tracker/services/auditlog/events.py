@@ -21,6 +21,7 @@ from tracker.rules.districts import DISTRICT_NAMES
 from tracker.rules.ladder import STAGE_NAMES
 from tracker.services.errors import Forbidden
 from tracker.services.pagination import Page
+from tracker.services.scoping import company_scope_clause
 
 ACTION_NAMES = {
     "company.create": "新增企业", "company.update": "修改企业", "company.delete": "删除企业",
@@ -44,7 +45,9 @@ FIELD_NAMES = {
     "name": "名称", "uscc": "统一社会信用代码", "district": "辖区", "industry": "产业领域",
     "founded_on": "成立日期", "attracted_on": "招引落户日期", "attraction_channel": "招引渠道",
     "address": "地址", "contact_name": "联系人", "contact_phone": "联系电话", "deleted_at": "删除时间",
-    "kind": "资质类型", "target_kind": "目标资质", "reference": "编号", "granted_on": "认定日期",
+    "rung": "资质类型", "target_rung": "目标资质",
+    "kind": "资质类型", "target_kind": "目标资质",  # rung fields in rows written before migration 0005
+    "reference": "编号", "granted_on": "认定日期",
     "valid_from": "有效期起", "valid_until": "有效期至", "batch": "批次", "source": "来源",
     "revoked_on": "撤销日期", "revoke_reason": "撤销原因", "year": "年度", "status": "状态",
     "owner_id": "负责专员编号", "officer_id": "服务专员编号", "officer_ids": "原服务专员编号",
@@ -52,7 +55,11 @@ FIELD_NAMES = {
     "filters": "筛选条件", "reopened_from": "原培育记录", "role": "角色", "email": "邮箱", "active": "启用",
 }
 # Codes shown by their Chinese names; company_id is left out (the company column shows it).
-_VALUE_NAMES = {"status": STATUS_NAMES, "kind": STAGE_NAMES, "target_kind": STAGE_NAMES, "district": DISTRICT_NAMES}
+# "kind"/"target_kind" are the rung fields' names in audit rows written before migration 0005.
+_VALUE_NAMES = {
+    "status": STATUS_NAMES, "rung": STAGE_NAMES, "target_rung": STAGE_NAMES, "district": DISTRICT_NAMES,
+    "kind": STAGE_NAMES, "target_kind": STAGE_NAMES,
+}
 _HIDDEN_FIELDS = {"company_id"}
 
 
@@ -96,8 +103,6 @@ class EventRow:
         keys = [k for k in dict.fromkeys([*before.keys(), *after.keys()]) if k not in _HIDDEN_FIELDS]
         return [(FIELD_NAMES.get(k, k), _value(k, before.get(k)), _value(k, after.get(k)))
                 for k in keys if before.get(k) != after.get(k)]
-
-
 
 
 def audit_scope_clause(user: User):
@@ -159,3 +164,8 @@ def visible_actors(user: User) -> list[User]:
     if not user.is_admin:
         query = query.where(User.district == user.district)
     return list(db.session.scalars(query.order_by(User.role, User.name, User.id)))
+
+
+def visible_company(user: User, company_id: int) -> Company | None:
+    """The (live) company a filtered log is about, when `user` may see it."""
+    return db.session.scalar(select(Company).where(Company.id == company_id, company_scope_clause(user)))

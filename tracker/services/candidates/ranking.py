@@ -1,7 +1,8 @@
-"""Finding the next rung's candidates (精准挖掘) and a company's profile (科创属性画像).
+"""Finding the next rung's candidates (精准挖掘): ranking, the page of the list, the export.
 
 The eligibility rules (tracker.rules.eligibility) judge one company's `CompanyFacts`. This module
-builds those facts from the database for many companies at once and ranks them:
+builds those facts from the database for many companies at once and ranks them (one company's
+profile, 科创属性画像, is in `profile`):
 
 1. SQL narrows the companies: scoped to the user, filtered by district / industry / officer, not
    holding the target rung on the evaluation date, and with the figures every listed company must
@@ -15,13 +16,10 @@ builds those facts from the database for many companies at once and ranks them:
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Sequence
 
-from flask import current_app
 from sqlalchemy import exists, func, or_, select
 
 from tracker.clock import today
@@ -33,17 +31,17 @@ from tracker.rules import eligibility, ladder
 from tracker.rules.eligibility import CompanyFacts, EligibilityResult, YearFigures
 from tracker.rules.eligibility_thresholds import thresholds_for
 from tracker.services.companies.queries import officers_by_company
+from tracker.services.caching import StampedCache
 from tracker.services.errors import Forbidden, ServiceError
-from tracker.services.companies.figures import FIELD_NAMES
+from tracker.services.pagination import Page, page_count
 from tracker.services.scoping import company_scope_clause
-from tracker.services.pagination import page_count
 from tracker.services.stages import in_force_clause, stage_rank_subquery
 
-TARGETS: tuple[str, ...] = eligibility.RUNG_CODES
+TARGET_RUNGS: tuple[str, ...] = ladder.RUNG_CODES
 BATCH_SIZE = 5000
 # How far a listed company may be from the rung: 0 = passes, 1 = passes or misses one condition.
 MAX_MISSING_CHOICES = (0, 1)
-_FIGURE_FIELDS = tuple(CompanyYearFigures.FIELDS)
+FIGURE_FIELDS = tuple(CompanyYearFigures.FIELDS)
 
 
 # --------------------------------------------------------------------------- facts from rows
@@ -65,7 +63,7 @@ def evaluation_date(year: int, on: dt.date | None = None) -> dt.date:
 
 def year_figures(row) -> YearFigures:
     """A rules YearFigures from a CompanyYearFigures row (or any object with the same fields)."""
-    return YearFigures(year=row.year, **{name: getattr(row, name) for name in _FIGURE_FIELDS})
+    return YearFigures(year=row.year, **{name: getattr(row, name) for name in FIGURE_FIELDS})
 
 
 def facts_from_rows(founded_on: dt.date | None, rows: Iterable, holds_valid_hnte: bool) -> CompanyFacts:
@@ -79,31 +77,31 @@ def facts_from_rows(founded_on: dt.date | None, rows: Iterable, holds_valid_hnte
     )
 
 
-def _holders(kind: str, on: dt.date):
-    """Uncorrelated: ids of companies holding `kind` on `on`.
+def _holders(rung: str, on: dt.date):
+    """Uncorrelated: ids of companies holding `rung` on `on`.
 
     Used as `Company.id IN (...)` rather than a correlated EXISTS: the set is built once per
     query, and SQLite's planner (no statistics) would otherwise scan the designations of that
-    kind once per company through the (kind, valid_from) index.
+    rung once per company through the (rung, valid_from) index.
     """
-    return select(Designation.company_id).where(Designation.kind == kind, in_force_clause(on))
+    return select(Designation.company_id).where(Designation.rung == rung, in_force_clause(on))
 
 
 def _hnte_in_force(on: dt.date):
     return Company.id.in_(_holders("hnte", on))
 
 
-def _first_year_needed(target: str | None, year: int) -> int | None:
+def _first_year_needed(target_rung: str | None, year: int) -> int | None:
     """The earliest figures year a rung's check reads (None: every year, for investment history).
 
     Reading only those years keeps the rows per company low (one for tech SME instead of five).
     """
     t = thresholds_for(year)
-    if target == "tech_sme":
+    if target_rung == "tech_sme":
         return year - 1
-    if target == "hnte":
+    if target_rung == "hnte":
         return year - t.hnte.rd_window_years
-    if target == "gazelle":
+    if target_rung == "gazelle":
         return year - t.gazelle.base_year_offset
     return None
 
@@ -115,7 +113,7 @@ def _figures_by_company(company_ids: Sequence[int], first_year: int | None, last
     attribute lookups per value, which matters at 100,000 companies.
     """
     columns = [CompanyYearFigures.company_id, CompanyYearFigures.year] + [
-        getattr(CompanyYearFigures, name) for name in _FIGURE_FIELDS
+        getattr(CompanyYearFigures, name) for name in FIGURE_FIELDS
     ]
     query = select(*columns).where(
         CompanyYearFigures.company_id.in_(company_ids), CompanyYearFigures.year <= last_year
@@ -123,18 +121,18 @@ def _figures_by_company(company_ids: Sequence[int], first_year: int | None, last
     if first_year is not None:
         query = query.where(CompanyYearFigures.year >= first_year)
     result: dict[int, list[YearFigures]] = {}
-    names = _FIGURE_FIELDS
+    names = FIGURE_FIELDS
     for row in db.session.execute(query).tuples():
         result.setdefault(row[0], []).append(YearFigures(row[1], **dict(zip(names, row[2:]))))
     return result
 
 
 def load_facts(
-    company_ids: Sequence[int], year: int, *, on: dt.date | None = None, target: str | None = None
+    company_ids: Sequence[int], year: int, *, on: dt.date | None = None, target_rung: str | None = None
 ) -> dict[int, CompanyFacts]:
     """CompanyFacts for many companies in two queries per chunk of ids (no query per company).
 
-    `year` is the evaluation year: figures up to Y − 1 are read (from the years `target` needs),
+    `year` is the evaluation year: figures up to Y − 1 are read (from the years `target_rung` needs),
     and "holds a valid HNTE" is judged on `evaluation_date(year, on)`. Callers pass ids they
     already scoped.
     """
@@ -147,7 +145,7 @@ def load_facts(
             select(Company.id, Company.founded_on, _hnte_in_force(day).label("hnte"))
             .where(Company.id.in_(chunk))
         ).all()
-        figures = _figures_by_company(chunk, _first_year_needed(target, year), year - 1)
+        figures = _figures_by_company(chunk, _first_year_needed(target_rung, year), year - 1)
         for company_id, founded_on, hnte in heads:
             facts[company_id] = facts_from_rows(founded_on, figures.get(company_id, ()), hnte)
     return facts
@@ -160,7 +158,7 @@ def load_facts(
 class CandidateFilters:
     """What the candidates page is asked for. Money is in 万元; the year is the evaluation year."""
 
-    target: str
+    target_rung: str
     year: int
     district: str | None = None
     industry: str | None = None
@@ -191,7 +189,7 @@ class Candidate:
     result: EligibilityResult
     stage: str
     officers: list[str] = field(default_factory=list)
-    track_status: str | None = None  # its status on the target's cultivation list, if there
+    track_status: str | None = None  # its status on the target rung's cultivation list, if there
 
     @property
     def verdict(self) -> str:
@@ -207,27 +205,18 @@ class Candidate:
 
 
 @dataclass
-class CandidatePage:
-    """One page of the ranked candidates and the total count."""
+class CandidatePage(Page[Candidate]):
+    """One page of the ranked candidates, with how many of all of them already pass."""
 
-    rows: list[Candidate]
-    total: int
     eligible: int
-    page: int
-    per_page: int
-    on: dt.date
-
-    @property
-    def pages(self) -> int:
-        """Number of pages (at least one)."""
-        return page_count(self.total, self.per_page)
+    on: dt.date  # the day "holds the rung" was judged on
 
 
 def check_filters(user: User, filters: CandidateFilters) -> None:
     """Refuse what the page cannot answer: officers, unknown rungs, wild years, other districts."""
     if not (user.is_admin or user.is_manager):
         raise Forbidden("精准挖掘仅对辖区管理员和市级管理员开放")
-    if filters.target not in TARGETS:
+    if filters.target_rung not in TARGET_RUNGS:
         raise ServiceError("请选择目标梯次", field="target")
     if filters.max_missing not in MAX_MISSING_CHOICES:
         raise ServiceError("请选择列出范围", field="max_missing")
@@ -251,7 +240,7 @@ def _necessary_clauses(filters: CandidateFilters) -> list:
     clauses = [
         exists().where(CompanyYearFigures.company_id == Company.id, CompanyYearFigures.year == latest)
     ]
-    if filters.target in ("potential_unicorn", "unicorn"):
+    if filters.target_rung in ("potential_unicorn", "unicorn"):
         clauses.append(exists().where(
             CompanyYearFigures.company_id == Company.id,
             CompanyYearFigures.year <= latest,
@@ -265,7 +254,7 @@ def candidate_query(user: User, filters: CandidateFilters, on: dt.date, *, prefi
     day = evaluation_date(filters.year, on)
     query = select(
         Company.id, Company.name, Company.founded_on, _hnte_in_force(day).label("hnte")
-    ).where(company_scope_clause(user), Company.id.not_in(_holders(filters.target, day)))
+    ).where(company_scope_clause(user), Company.id.not_in(_holders(filters.target_rung, day)))
     if filters.district:
         query = query.where(Company.district == filters.district)
     if filters.industry:
@@ -281,7 +270,7 @@ def candidate_query(user: User, filters: CandidateFilters, on: dt.date, *, prefi
 
 
 def _evaluate(filters: CandidateFilters, facts: CompanyFacts) -> EligibilityResult:
-    return eligibility.check(filters.target, facts, filters.year)
+    return eligibility.check(filters.target_rung, facts, filters.year)
 
 
 def rank(user: User, filters: CandidateFilters, *, on: dt.date | None = None, prefilter: bool = True) -> list[RankKey]:
@@ -289,7 +278,7 @@ def rank(user: User, filters: CandidateFilters, *, on: dt.date | None = None, pr
     check_filters(user, filters)
     current = on or today()
     base = candidate_query(user, filters, current, prefilter=prefilter)
-    first_year = _first_year_needed(filters.target, filters.year)
+    first_year = _first_year_needed(filters.target_rung, filters.year)
     keys: list[RankKey] = []
     last_id = 0
     while True:
@@ -322,11 +311,10 @@ def rank(user: User, filters: CandidateFilters, *, on: dt.date | None = None, pr
 # and exports it. The ranking is therefore kept for a few minutes per process, keyed by the user,
 # the filters, the day and a stamp of the data it was computed from: any audited change, any
 # figures edit, new designation, assignment or company edit changes the stamp, so a stale list
-# is never served after a change the app made. CANDIDATES_CACHE_SECONDS = 0 turns it off (the
-# default under TESTING, where ids restart between tests).
+# is never served after a change the app made. The views pass CANDIDATES_CACHE_SECONDS; 0 turns
+# it off (the setting under TESTING, where ids restart between tests).
 
-_CACHE: "OrderedDict[tuple, tuple[float, list[RankKey]]]" = OrderedDict()
-_CACHE_ENTRIES = 8
+_CACHE: StampedCache[list[RankKey]] = StampedCache(entries=8)
 
 
 def _data_stamp() -> tuple:
@@ -341,33 +329,21 @@ def _data_stamp() -> tuple:
     )).one())
 
 
-def _cache_seconds() -> float:
-    config = current_app.config
-    return float(config.get("CANDIDATES_CACHE_SECONDS", 0 if config.get("TESTING") else 600))
-
-
 def clear_cache() -> None:
     """Forget every kept ranking (tests, or after a bulk change made outside the app)."""
     _CACHE.clear()
 
 
-def ranked(user: User, filters: CandidateFilters, *, on: dt.date | None = None) -> list[RankKey]:
-    """`rank`, kept for CANDIDATES_CACHE_SECONDS while the data stays the same."""
+def ranked(
+    user: User, filters: CandidateFilters, *, on: dt.date | None = None, cache_seconds: float = 0,
+) -> list[RankKey]:
+    """`rank`, kept for `cache_seconds` while the data stays the same (0: computed every time)."""
     current = on or today()
-    seconds = _cache_seconds()
-    if seconds <= 0:
+    if cache_seconds <= 0:
         return rank(user, filters, on=current)
     check_filters(user, filters)
     key = (user.id, user.role, user.district, filters, current, _data_stamp())
-    hit = _CACHE.get(key)
-    if hit is not None and time.monotonic() - hit[0] < seconds:
-        _CACHE.move_to_end(key)
-        return hit[1]
-    keys = rank(user, filters, on=current)
-    _CACHE[key] = (time.monotonic(), keys)
-    while len(_CACHE) > _CACHE_ENTRIES:
-        _CACHE.popitem(last=False)
-    return keys
+    return _CACHE.get_or_compute(key, cache_seconds, lambda: rank(user, filters, on=current))
 
 
 def _candidates_for(
@@ -386,11 +362,11 @@ def _candidates_for(
             ).where(Company.id.in_(ids))
         )
     }
-    facts = load_facts(ids, filters.year, on=on, target=filters.target)
+    facts = load_facts(ids, filters.year, on=on, target_rung=filters.target_rung)
     officers = officers_by_company(list(ids))
     statuses = dict(db.session.execute(
         select(CultivationTrack.company_id, CultivationTrack.status).where(
-            CultivationTrack.company_id.in_(ids), CultivationTrack.target_kind == filters.target,
+            CultivationTrack.company_id.in_(ids), CultivationTrack.target_rung == filters.target_rung,
             CultivationTrack.year == (list_year or filters.year),
         )
     ).all())
@@ -409,11 +385,14 @@ def _candidates_for(
 
 def candidate_page(
     user: User, filters: CandidateFilters, page: int, per_page: int, *,
-    on: dt.date | None = None, list_year: int | None = None,
+    on: dt.date | None = None, list_year: int | None = None, cache_seconds: float = 0,
 ) -> CandidatePage:
-    """One page of the ranked candidates, each with its reasons, officers and list status."""
+    """One page of the ranked candidates, each with its reasons, officers and list status.
+
+    `cache_seconds` (CANDIDATES_CACHE_SECONDS) keeps the ranking between page loads (see `ranked`).
+    """
     current = on or today()
-    keys = ranked(user, filters, on=current)
+    keys = ranked(user, filters, on=current, cache_seconds=cache_seconds)
     pages = page_count(len(keys), per_page)
     page = min(max(1, page), pages)
     chosen = [k.company_id for k in keys[(page - 1) * per_page: page * per_page]]
@@ -425,10 +404,12 @@ def candidate_page(
     )
 
 
-def iter_candidates(user: User, filters: CandidateFilters, *, on: dt.date | None = None) -> Iterator[Candidate]:
+def iter_candidates(
+    user: User, filters: CandidateFilters, *, on: dt.date | None = None, cache_seconds: float = 0,
+) -> Iterator[Candidate]:
     """Every ranked candidate in order, in batches (for exports): same scope and order as the page."""
     current = on or today()
-    keys = ranked(user, filters, on=current)
+    keys = ranked(user, filters, on=current, cache_seconds=cache_seconds)
     for start in range(0, len(keys), BATCH_SIZE // 4):
         chunk = [k.company_id for k in keys[start:start + BATCH_SIZE // 4]]
         yield from _candidates_for(chunk, filters, current, None)
@@ -446,98 +427,4 @@ def conditions_text(result: EligibilityResult, status: str | None = None) -> str
     """Conditions of one status (or all) as one line of Chinese, for exports."""
     return "；".join(
         f"{c.label}：{c.detail}" for c in result.conditions if status is None or c.status == status
-    )
-
-
-# --------------------------------------------------------------------------- company profile
-
-
-@dataclass
-class CompanyAssessment:
-    """The 科创属性画像 of one company: its figures, next rungs' pre-checks and missing data."""
-
-    year: int
-    stage: str
-    figures: list  # CompanyYearFigures, oldest first
-    results: list[EligibilityResult]
-    missing: list[str]
-
-
-_LATEST_NEEDS: dict[str, tuple[str, ...]] = {
-    "tech_sme": (
-        "staff_count", "st_staff_count", "revenue", "rd_expense", "total_cost", "total_assets",
-        "ip_class1_count", "ip_class2_count",
-    ),
-    "hnte": (
-        "staff_count", "st_staff_count", "revenue", "rd_expense", "rd_expense_domestic",
-        "hightech_revenue", "ip_class1_count", "ip_class2_count", "innovation_score",
-    ),
-    "gazelle": ("revenue", "rd_expense", "staff_count"),
-    "potential_unicorn": ("valuation", "is_listed", "financing_amount"),
-    "unicorn": ("valuation", "is_listed", "financing_amount"),
-}
-
-
-def _needs(rung: str, year: int) -> dict[int, tuple[str, ...]]:
-    """Which figures of which years a rung's check reads for evaluation year `year`."""
-    t = thresholds_for(year)
-    latest = year - 1
-    needs: dict[int, set[str]] = {latest: set(_LATEST_NEEDS[rung])}
-    if rung == "hnte":
-        for y in range(year - t.hnte.rd_window_years, latest):
-            needs.setdefault(y, set()).update(("revenue", "rd_expense", "rd_expense_domestic"))
-    if rung == "gazelle":
-        base, end = year - t.gazelle.base_year_offset, year - t.gazelle.end_year_offset
-        needs.setdefault(base, set()).update(("revenue", "staff_count"))
-        needs.setdefault(end - 1, set()).add("revenue")
-    return {y: tuple(sorted(names, key=_FIGURE_FIELDS.index)) for y, names in needs.items()}
-
-
-def missing_data(facts: CompanyFacts, year: int, rungs: Iterable[str]) -> list[str]:
-    """What the checks of `rungs` lack, in Chinese: "缺少 2025 年研发费用、资产总额" per year.
-
-    Years before the founding year are not asked for; a year with no figures at all is named once.
-    """
-    rungs = list(rungs)
-    needs: dict[int, list[str]] = {}
-    for rung in rungs:
-        for y, names in _needs(rung, year).items():
-            bucket = needs.setdefault(y, [])
-            bucket.extend(n for n in names if n not in bucket)
-    lines: list[str] = []
-    if facts.founded_on is None and rungs:
-        lines.append("缺少成立日期")
-    for y in sorted(needs, reverse=True):
-        if facts.founded_on is not None and y < facts.founded_on.year:
-            continue
-        figures = facts.figures.get(y)
-        if figures is None:
-            lines.append(f"缺少 {y} 年年度数据")
-            continue
-        absent = [
-            FIELD_NAMES[n] for n in _FIGURE_FIELDS
-            if n in needs[y] and getattr(figures, n) is None
-        ]
-        if absent:
-            lines.append(f"缺少 {y} 年" + "、".join(absent))
-    return lines
-
-
-def assess_company(company: Company, *, on: dt.date | None = None) -> CompanyAssessment:
-    """The profile of one company the caller may see: rungs above its stage, checked for this year."""
-    current = on or today()
-    year = current.year
-    designations = list(db.session.scalars(select(Designation).where(Designation.company_id == company.id)))
-    stage = ladder.stage_as_of(designations, current)
-    rows = list(db.session.scalars(
-        select(CompanyYearFigures).where(CompanyYearFigures.company_id == company.id)
-        .order_by(CompanyYearFigures.year)
-    ))
-    holds_hnte = any(d.kind == "hnte" and ladder.in_force(d, current) for d in designations)
-    facts = facts_from_rows(company.founded_on, [r for r in rows if r.year < year], holds_hnte)
-    above = [r for r in TARGETS if ladder.RUNG_RANK[r] > ladder.STAGE_RANK[stage]]
-    results = [eligibility.check(r, facts, year) for r in above]
-    return CompanyAssessment(
-        year=year, stage=stage, figures=rows, results=results,
-        missing=missing_data(facts, year, above),
     )

@@ -1,6 +1,7 @@
 """Reading companies: the filtered, scoped, paginated list and one company's page.
 
-One query builder serves the list page, its exports and the API, so they always agree.
+One query builder (`filtered_query`) serves the list page, its export (companies/export.py),
+bulk actions and the API, so they always agree.
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ from sqlalchemy import func, or_, select
 from tracker.extensions import db
 from tracker.models import Assignment, Company, Designation, FollowUp, User, Visit
 from tracker.rules import ladder
-from tracker.rules.districts import DISTRICT_NAMES
 from tracker.rules.uscc import normalize
-from tracker.services import audit, exports
 from tracker.services.pagination import Page
 from tracker.services.scoping import company_scope_clause, get_company_for
 from tracker.services.stages import in_force_clause, stage_clause, stage_rank_subquery
@@ -74,7 +73,7 @@ def filtered_query(user: User, filters: CompanyFilters, on: dt.date):
         query = query.where(~select(Visit.id).where(Visit.company_id == Company.id, Visit.visited_on > since).exists())
     if filters.expiring_days is not None:
         query = query.where(select(Designation.id).where(
-            Designation.company_id == Company.id, Designation.kind == "hnte", in_force_clause(on),
+            Designation.company_id == Company.id, Designation.rung == "hnte", in_force_clause(on),
             Designation.valid_until.is_not(None), Designation.valid_until <= on + dt.timedelta(days=filters.expiring_days),
         ).exists())
     if filters.open_follow_ups:
@@ -168,55 +167,11 @@ def selected_company_ids(user: User, filters: CompanyFilters, on: dt.date, ids: 
     return list(db.session.scalars(query))
 
 
-EXPORT_HEADERS = (
-    "企业名称", "统一社会信用代码", "所属辖区", "产业领域", "当前阶段", "服务专员", "最近走访日期",
-    "成立日期", "招引落户日期", "地址", "联系人", "联系电话",
-)
-EXPORT_CHUNK = 2000
-
-
-def export_rows(user: User, filters: CompanyFilters, on: dt.date):
-    """Yield export rows of the filtered, scoped list in its order, a chunk at a time.
-
-    One streamed query (a server-side cursor on PostgreSQL) for the companies; officers and last
-    visits once per chunk, so 100,000 rows cost ~100 queries, not 200,000.
-    """
-    result = db.session.execute(filtered_query(user, filters, on).execution_options(yield_per=EXPORT_CHUNK))
-    for chunk in result.partitions():
-        ids = [c.id for c, _ in chunk]
-        officers = officers_by_company(ids)
-        visits = last_visits_by_company(ids)
-        for company, rank in chunk:
-            yield (
-                company.name, company.uscc, DISTRICT_NAMES.get(company.district, company.district),
-                company.industry, ladder.STAGE_NAMES[ladder.RANK_STAGE[int(rank or 0)]],
-                "、".join(officers.get(company.id, [])), visits.get(company.id), company.founded_on,
-                company.attracted_on, company.address, company.contact_name, company.contact_phone,
-            )
-
-
-def _filters_summary(filters: CompanyFilters) -> dict:
-    names = ("q", "district", "industry", "stage", "officer_id", "idle_days", "expiring_days", "open_follow_ups")
-    return {n: getattr(filters, n) for n in names if getattr(filters, n) not in (None, "", False)}
-
-
-def export_companies(user: User, filters: CompanyFilters, on: dt.date, fmt: str) -> tuple[bytes, int]:
-    """The filtered, scoped list as xlsx or CSV bytes (safe cells), with an audit row of who exported what."""
-    counter = {"rows": 0}
-
-    def counted():
-        for row in export_rows(user, filters, on):
-            counter["rows"] += 1
-            yield row
-
-    if fmt == "xlsx":
-        data = exports.xlsx_bytes(EXPORT_HEADERS, counted(), sheet_title="企业名单")
-    else:
-        data = exports.csv_bytes(EXPORT_HEADERS, counted())
-    audit.record(user.id, "companies.export", entity_type="company",
-                 after={"format": fmt, "rows": counter["rows"], "filters": _filters_summary(filters)})
-    db.session.commit()
-    return data, counter["rows"]
+def deleted_companies(limit: int = 200) -> list[Company]:
+    """Soft-deleted companies, most recently deleted first (the administrators' restore list)."""
+    return list(db.session.scalars(
+        select(Company).where(Company.deleted_at.is_not(None)).order_by(Company.deleted_at.desc()).limit(limit)
+    ))
 
 
 @dataclass

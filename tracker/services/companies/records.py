@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.clock import now, today
 from tracker.extensions import db
@@ -14,7 +13,9 @@ from tracker.rules import uscc as uscc_rules
 from tracker.rules.districts import DISTRICT_CODES
 from tracker.services import audit
 from tracker.services.errors import Conflict, Forbidden, ServiceError
+from tracker.services.unit_of_work import use_case
 
+_EDITED_MEANWHILE = "该企业信息已被他人修改，请刷新后重新编辑（您的修改未保存）"
 EDITABLE_FIELDS = (
     "uscc", "name", "district", "industry", "founded_on", "attracted_on", "attraction_channel",
     "address", "contact_name", "contact_phone",
@@ -49,6 +50,7 @@ def _check_fields(data: dict[str, Any]) -> None:
         raise ServiceError("招引落户日期不能早于成立日期", field="attracted_on")
 
 
+@use_case
 def create_company(actor: User | None, data: dict[str, Any], *, accept_bad_check: bool = False) -> Company:
     """Register a company (企业入库). Managers may only create companies of their own district."""
     _check_fields(data)
@@ -62,16 +64,20 @@ def create_company(actor: User | None, data: dict[str, Any], *, accept_bad_check
     company.uscc_check_override = code != "" and not uscc_rules.is_valid(code)
     db.session.add(company)
     audit.record(actor.id if actor else None, "company.create", company, after=audit.snapshot(company, EDITABLE_FIELDS))
-    db.session.commit()
     return company
 
 
+@use_case(conflict=_EDITED_MEANWHILE)
 def update_company(
     actor: User, company: Company, data: dict[str, Any], *, version: int, accept_bad_check: bool = False
 ) -> Company:
-    """Save edits if nobody else saved since `version` was loaded; otherwise raise Conflict."""
+    """Save edits if nobody else saved since `version` was loaded; otherwise raise Conflict.
+
+    A save racing another one between our read and our write is caught by the version column
+    when the audit row's flush issues the UPDATE, and is the same Conflict.
+    """
     if company.version != version:
-        raise Conflict("该企业信息已被他人修改，请刷新后重新编辑（您的修改未保存）")
+        raise Conflict(_EDITED_MEANWHILE)
     merged = {f: data.get(f, getattr(company, f)) for f in EDITABLE_FIELDS}
     _check_fields(merged)
     if actor.is_manager and merged["district"] != actor.district:
@@ -87,19 +93,14 @@ def update_company(
     changed = {k for k in after if after[k] != before[k]}
     if not changed:
         return company
-    try:
-        # The audit row's flush already issues the versioned UPDATE, so it belongs in the try.
-        audit.record(
-            actor.id, "company.update", company,
-            before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
-        )
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise Conflict("该企业信息已被他人修改，请刷新后重新编辑（您的修改未保存）") from exc
+    audit.record(
+        actor.id, "company.update", company,
+        before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
+    )
     return company
 
 
+@use_case
 def soft_delete_company(actor: User, company: Company, reason: str | None = None) -> None:
     """Hide a company from every list, count, export and reminder; history stays."""
     if not (actor.is_admin or (actor.is_manager and actor.district == company.district)):
@@ -108,9 +109,9 @@ def soft_delete_company(actor: User, company: Company, reason: str | None = None
         return
     company.deleted_at = now()
     audit.record(actor.id, "company.delete", company, after={"reason": reason or ""})
-    db.session.commit()
 
 
+@use_case
 def restore_company(actor: User, company: Company) -> None:
     """Bring a soft-deleted company back (administrators only); refuses if its code was reused."""
     if not actor.is_admin:
@@ -124,4 +125,3 @@ def restore_company(actor: User, company: Company) -> None:
         raise ServiceError("已有使用同一统一社会信用代码的企业，无法恢复")
     company.deleted_at = None
     audit.record(actor.id, "company.restore", company)
-    db.session.commit()

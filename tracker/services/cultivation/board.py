@@ -16,8 +16,7 @@ from tracker.clock import local, now
 from tracker.extensions import db
 from tracker.models import Company, CultivationTrack, TrackTransition, User
 from tracker.rules import cultivation as rules
-from tracker.rules.ladder import RUNG_BY_CODE
-from tracker.services.pagination import page_count
+from tracker.services.pagination import Page
 from tracker.services.scoping import company_scope_clause
 
 CARDS_PER_COLUMN = 30
@@ -34,7 +33,7 @@ FUNNEL_LEVEL: dict[str, int] = {
 class BoardFilters:
     """What the board and the funnel show: one target rung and year, optionally narrowed."""
 
-    kind: str
+    rung: str
     year: int
     district: str | None = None
     officer_id: int | None = None
@@ -43,7 +42,7 @@ class BoardFilters:
     def clauses(self, user: User) -> list:
         """WHERE clauses over CultivationTrack joined to Company (scope included)."""
         clauses = [
-            CultivationTrack.target_kind == self.kind,
+            CultivationTrack.target_rung == self.rung,
             company_scope_clause(user),
         ]
         if self.district:
@@ -67,6 +66,8 @@ def move_targets(status: str) -> tuple[list[str], list[str]]:
 
 @dataclass
 class Card:
+    """One track as a card on the board: its company, officer and how long it has waited."""
+
     track_id: int
     version: int
     status: str
@@ -89,6 +90,8 @@ class Card:
 
 @dataclass
 class Column:
+    """One status of the board: how many tracks it holds, how many are stale, and the cards shown."""
+
     status: str
     name: str
     count: int = 0
@@ -97,26 +100,27 @@ class Column:
 
     @property
     def hidden(self) -> int:
+        """Tracks of this status not shown as cards (the column page lists them)."""
         return max(0, self.count - len(self.cards))
 
     @property
     def is_open(self) -> bool:
+        """Whether cards in this column can still move (储备, 重点培育, 已申报)."""
         return self.status in rules.OPEN_STATUSES
 
 
 @dataclass
 class Board:
+    """The board of one rung and year: its six columns in state-machine order."""
+
     filters: BoardFilters
     columns: list[Column]
     stale_days: int
 
     @property
     def total(self) -> int:
+        """Tracks on the board, in every column."""
         return sum(c.count for c in self.columns)
-
-    @property
-    def kind_name(self) -> str:
-        return RUNG_BY_CODE[self.filters.kind].name
 
 
 def _stale_cutoff(stale_days: int) -> dt.datetime:
@@ -191,18 +195,14 @@ def board(user: User, filters: BoardFilters, today: dt.date, stale_days: int,
 
 
 @dataclass
-class ColumnPage:
+class ColumnPage(Page[Card]):
+    """A page of one column's cards: a `Page` (rows are the cards) that also carries the column.
+
+    The extra field is the column header the page shows above the cards (status, name, count
+    and stale count); `column.cards` is the same list as `rows`.
+    """
+
     column: Column
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return page_count(self.column.count, self.per_page)
-
-    @property
-    def total(self) -> int:
-        return self.column.count
 
 
 def board_column(user: User, filters: BoardFilters, status: str, today: dt.date, stale_days: int,
@@ -230,11 +230,13 @@ def board_column(user: User, filters: BoardFilters, status: str, today: dt.date,
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
     column.cards = [_card(row, today, cutoff) for row in rows]
-    return ColumnPage(column=column, page=page, per_page=per_page)
+    return ColumnPage(rows=column.cards, total=column.count, page=page, per_page=per_page, column=column)
 
 
 @dataclass
 class FunnelStep:
+    """One step of the funnel: tracks that reached it this year and last, and the step's rate."""
+
     status: str
     name: str
     count: int
@@ -245,14 +247,12 @@ class FunnelStep:
 
 @dataclass
 class Funnel:
+    """The funnel of one rung and year: pool → key → submitted → recognized, beside last year."""
+
     filters: BoardFilters
     steps: list[FunnelStep]
     overall_rate: float | None  # recognized ÷ pool
     last_year_overall_rate: float | None
-
-    @property
-    def kind_name(self) -> str:
-        return RUNG_BY_CODE[self.filters.kind].name
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -296,6 +296,8 @@ def funnel(user: User, filters: BoardFilters) -> Funnel:
 
 @dataclass
 class TrackView:
+    """What the track page shows: the track, its company and officer, its history and other years."""
+
     track: CultivationTrack
     company: Company
     owner_name: str | None
@@ -304,14 +306,14 @@ class TrackView:
 
 
 def track_detail(track: CultivationTrack) -> TrackView:
-    """A visible track (from cultivation.get_track_for) with its history, in three queries."""
+    """A visible track (from tracks.get_track_for) with its history, in three queries."""
     transitions = db.session.execute(
         select(TrackTransition, User.name).outerjoin(User, User.id == TrackTransition.by_id)
         .where(TrackTransition.track_id == track.id).order_by(TrackTransition.at, TrackTransition.id)
     ).all()
     related = list(db.session.scalars(
         select(CultivationTrack).where(
-            CultivationTrack.company_id == track.company_id, CultivationTrack.target_kind == track.target_kind,
+            CultivationTrack.company_id == track.company_id, CultivationTrack.target_rung == track.target_rung,
             CultivationTrack.id != track.id,
         ).order_by(CultivationTrack.year)
     ))
@@ -327,6 +329,6 @@ def company_tracks(user: User, company_id: int) -> list[CultivationTrack]:
     return list(db.session.scalars(
         select(CultivationTrack).join(Company, Company.id == CultivationTrack.company_id)
         .where(CultivationTrack.company_id == company_id, company_scope_clause(user))
-        .order_by(CultivationTrack.year.desc(), CultivationTrack.target_kind)
+        .order_by(CultivationTrack.year.desc(), CultivationTrack.target_rung)
     ))
 

@@ -2,7 +2,7 @@
 
 The state machine itself is tracker.rules.cultivation; this module applies it to records, writes
 the transition log and the audit row, and — on `recognized` — creates the designation in the
-same transaction.
+same transaction. Each use case is one unit of work (tracker.services.unit_of_work).
 """
 
 from __future__ import annotations
@@ -19,36 +19,41 @@ from tracker.rules import cultivation as rules
 from tracker.rules.ladder import RUNG_BY_CODE
 from tracker.services import audit
 from tracker.services.designations.grants import build_designation
-from tracker.services.errors import Conflict, Forbidden, NotFound, ServiceError
-from tracker.services.scoping import company_scope_clause
+from tracker.services.errors import Conflict, Forbidden, ServiceError
+from tracker.services.scoping import company_scope_clause, get_company_record_for
 from tracker.services.stages import in_force_clause
+from tracker.services.unit_of_work import use_case
 
-TRACK_FIELDS = ("company_id", "target_kind", "year", "status", "owner_id")
+TRACK_FIELDS = ("company_id", "target_rung", "year", "status", "owner_id")
+MOVED_BY_SOMEONE_ELSE = "该培育记录已被他人调整，请刷新看板后重试"
 
 
 @dataclass
 class AddResult:
+    """What a bulk add did: the tracks created and the companies skipped, each with why."""
+
     created: list[int] = field(default_factory=list)  # track ids
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (company id, reason in Chinese)
 
 
-def _check_kind_and_year(target_kind: str, year: int) -> None:
-    if target_kind not in RUNG_BY_CODE:
-        raise ServiceError(f"未知的目标资质：{target_kind}", field="target_kind")
+def _check_rung_and_year(target_rung: str, year: int) -> None:
+    if target_rung not in RUNG_BY_CODE:
+        raise ServiceError(f"未知的目标资质：{target_rung}", field="target_rung")
     if not 2000 <= year <= 2100:
         raise ServiceError("年度不正确", field="year")
 
 
+@use_case
 def add_companies(
-    actor: User, company_ids: list[int], target_kind: str, year: int, *, owner_id: int | None = None,
+    actor: User, company_ids: list[int], target_rung: str, year: int, *, owner_id: int | None = None,
     note: str | None = None,
 ) -> AddResult:
-    """Put companies on the cultivation list of `target_kind` for `year` (status 储备).
+    """Put companies on the cultivation list of `target_rung` for `year` (status 储备).
 
     Companies the actor cannot see, already on that list, or already holding the rung through the
     end of that year are skipped with a reason; the rest are added in one transaction.
     """
-    _check_kind_and_year(target_kind, year)
+    _check_rung_and_year(target_rung, year)
     if actor.is_officer:
         raise Forbidden("只有管理员可以调整培育名单")
     wanted = list(dict.fromkeys(int(i) for i in company_ids))
@@ -63,7 +68,7 @@ def add_companies(
     existing = set(
         db.session.scalars(
             select(CultivationTrack.company_id).where(
-                CultivationTrack.company_id.in_(wanted), CultivationTrack.target_kind == target_kind,
+                CultivationTrack.company_id.in_(wanted), CultivationTrack.target_rung == target_rung,
                 CultivationTrack.year == year,
             )
         )
@@ -72,7 +77,7 @@ def add_companies(
     holding = set(
         db.session.scalars(
             select(Designation.company_id).where(
-                Designation.company_id.in_(wanted), Designation.kind == target_kind, in_force_clause(year_end),
+                Designation.company_id.in_(wanted), Designation.rung == target_rung, in_force_clause(year_end),
             )
         )
     )
@@ -88,12 +93,12 @@ def add_companies(
         if company_id not in visible:
             result.skipped.append((company_id, "企业不存在或无权操作"))
         elif company_id in existing:
-            result.skipped.append((company_id, f"已在{year}年{RUNG_BY_CODE[target_kind].name}培育名单中"))
+            result.skipped.append((company_id, f"已在{year}年{RUNG_BY_CODE[target_rung].name}培育名单中"))
         elif company_id in holding:
-            result.skipped.append((company_id, f"{year}年底前仍持有有效的{RUNG_BY_CODE[target_kind].name}资质"))
+            result.skipped.append((company_id, f"{year}年底前仍持有有效的{RUNG_BY_CODE[target_rung].name}资质"))
         else:
             track = CultivationTrack(
-                company_id=company_id, target_kind=target_kind, year=year, status=rules.POOL,
+                company_id=company_id, target_rung=target_rung, year=year, status=rules.POOL,
                 status_since=moment, owner_id=owner_id or officers.get(company_id), note=note,
             )
             db.session.add(track)
@@ -102,19 +107,12 @@ def add_companies(
                                            by_id=actor.id, reason=note or "加入培育名单"))
             audit.record(actor.id, "track.create", track, after=audit.snapshot(track, TRACK_FIELDS))
             result.created.append(track.id)
-    db.session.commit()
     return result
 
 
 def get_track_for(actor: User, track_id: int) -> CultivationTrack:
     """The track if its company is visible to `actor`, else NotFound."""
-    track = db.session.scalar(
-        select(CultivationTrack).join(Company, Company.id == CultivationTrack.company_id)
-        .where(CultivationTrack.id == track_id, company_scope_clause(actor))
-    )
-    if track is None:
-        raise NotFound("培育记录不存在或您无权查看")
-    return track
+    return get_company_record_for(actor, CultivationTrack, track_id, "培育记录不存在或您无权查看")
 
 
 @dataclass
@@ -128,6 +126,7 @@ class RecognitionData:
     batch: str | None = None
 
 
+@use_case(conflict=MOVED_BY_SOMEONE_ELSE)
 def move_track(
     actor: User, track: CultivationTrack, to_status: str, *, reason: str | None = None,
     version: int | None = None, recognition: RecognitionData | None = None,
@@ -136,7 +135,7 @@ def move_track(
     if actor.is_officer and track.owner_id != actor.id:
         raise Forbidden("只能调整自己负责的培育记录")
     if version is not None and version != track.version:
-        raise Conflict("该培育记录已被他人调整，请刷新看板后重试")
+        raise Conflict(MOVED_BY_SOMEONE_ELSE)
     try:
         rules.check_move(track.status, to_status, reason=reason)
     except rules.MoveRefused as exc:
@@ -147,7 +146,7 @@ def move_track(
             raise ServiceError("变更为“已认定”须填写认定日期和证书编号", field="granted_on")
         company = db.session.get(Company, track.company_id)
         designation = build_designation(
-            company, track.target_kind, granted_on=recognition.granted_on, valid_from=recognition.valid_from,
+            company, track.target_rung, granted_on=recognition.granted_on, valid_from=recognition.valid_from,
             valid_until=recognition.valid_until, reference=recognition.reference,
             batch=recognition.batch, source=f"track:{track.id}", actor_id=actor.id,
         )
@@ -155,17 +154,17 @@ def move_track(
         db.session.flush()
         track.designation_id = designation.id
         audit.record(actor.id, "designation.grant", designation,
-                     after=audit.snapshot(designation, ("kind", "reference", "granted_on", "valid_from", "valid_until")))
+                     after=audit.snapshot(designation, ("rung", "reference", "granted_on", "valid_from", "valid_until")))
     moment = now()
     db.session.add(TrackTransition(track_id=track.id, from_status=track.status, to_status=to_status, at=moment,
                                    by_id=actor.id, reason=(reason or "").strip() or None))
     track.status = to_status
     track.status_since = moment
     audit.record(actor.id, "track.move", track, before=before, after=audit.snapshot(track, TRACK_FIELDS))
-    db.session.commit()
     return track
 
 
+@use_case
 def reopen_track(actor: User, track: CultivationTrack, year: int, *, reason: str | None = None) -> CultivationTrack:
     """Start a new track for a later year from a rejected or withdrawn one; the old one is kept."""
     if not rules.can_reopen(track.status):
@@ -174,19 +173,18 @@ def reopen_track(actor: User, track: CultivationTrack, year: int, *, reason: str
         raise ServiceError("新的培育年度须晚于原年度", field="year")
     exists = db.session.scalar(
         select(CultivationTrack.id).where(and_(
-            CultivationTrack.company_id == track.company_id, CultivationTrack.target_kind == track.target_kind,
+            CultivationTrack.company_id == track.company_id, CultivationTrack.target_rung == track.target_rung,
             CultivationTrack.year == year,
         ))
     )
     if exists:
         raise ServiceError(f"该企业已在{year}年的培育名单中")
     moment = now()
-    new = CultivationTrack(company_id=track.company_id, target_kind=track.target_kind, year=year, status=rules.POOL,
+    new = CultivationTrack(company_id=track.company_id, target_rung=track.target_rung, year=year, status=rules.POOL,
                            status_since=moment, owner_id=track.owner_id, reopened_from_id=track.id)
     db.session.add(new)
     db.session.flush()
     db.session.add(TrackTransition(track_id=new.id, from_status=None, to_status=rules.POOL, at=moment, by_id=actor.id,
                                    reason=reason or f"由{track.year}年培育记录转入"))
     audit.record(actor.id, "track.reopen", new, after={**audit.snapshot(new, TRACK_FIELDS), "reopened_from": track.id})
-    db.session.commit()
     return new

@@ -9,13 +9,14 @@ from tracker.models import Company, Designation, User
 from tracker.rules.ladder import RUNG_BY_CODE, default_valid_until
 from tracker.services import audit
 from tracker.services.errors import ServiceError
+from tracker.services.unit_of_work import use_case
 
-FIELDS = ("kind", "reference", "granted_on", "valid_from", "valid_until", "batch", "source", "revoked_on", "revoke_reason")
+FIELDS = ("rung", "reference", "granted_on", "valid_from", "valid_until", "batch", "source", "revoked_on", "revoke_reason")
 
 
 def build_designation(
     company: Company,
-    kind: str,
+    rung: str,
     *,
     granted_on: dt.date,
     valid_from: dt.date | None = None,
@@ -25,30 +26,31 @@ def build_designation(
     source: str | None = "manual",
     actor_id: int | None = None,
 ) -> Designation:
-    """Check and build (not commit) a designation with the default validity of its kind."""
-    if kind not in RUNG_BY_CODE:
-        raise ServiceError(f"未知的资质类型：{kind}", field="kind")
+    """Check and build (not add, not commit) a designation with the default validity of its rung."""
+    if rung not in RUNG_BY_CODE:
+        raise ServiceError(f"未知的资质类型：{rung}", field="rung")
     valid_from = valid_from or granted_on
     if valid_until is None:
-        valid_until = default_valid_until(kind, valid_from)
+        valid_until = default_valid_until(rung, valid_from)
     if valid_until is not None and valid_until < valid_from:
         raise ServiceError("有效期至不能早于有效期起", field="valid_until")
     return Designation(
-        company_id=company.id, kind=kind, reference=(reference or "").strip() or None,
+        company_id=company.id, rung=rung, reference=(reference or "").strip() or None,
         granted_on=granted_on, valid_from=valid_from, valid_until=valid_until,
         batch=batch, source=source, created_by_id=actor_id,
     )
 
 
-def grant_designation(actor: User | None, company: Company, kind: str, **fields) -> Designation:
+@use_case
+def grant_designation(actor: User | None, company: Company, rung: str, **fields) -> Designation:
     """Record a recognition; the company's stage and timeline follow from it at once."""
-    designation = build_designation(company, kind, actor_id=actor.id if actor else None, **fields)
+    designation = build_designation(company, rung, actor_id=actor.id if actor else None, **fields)
     db.session.add(designation)
     audit.record(actor.id if actor else None, "designation.grant", designation, after=audit.snapshot(designation, FIELDS))
-    db.session.commit()
     return designation
 
 
+@use_case
 def revoke_designation(actor: User, designation: Designation, *, revoked_on: dt.date, reason: str) -> Designation:
     """Revoke (撤销) a designation from a date: it stops counting from that day in every indicator."""
     if not (reason or "").strip():
@@ -61,5 +63,4 @@ def revoke_designation(actor: User, designation: Designation, *, revoked_on: dt.
     designation.revoked_on = revoked_on
     designation.revoke_reason = reason.strip()
     audit.record(actor.id, "designation.revoke", designation, before=before, after=audit.snapshot(designation, FIELDS))
-    db.session.commit()
     return designation

@@ -1,4 +1,4 @@
-"""Importing companies, designations and yearly figures from CSV/xlsx (数据导入, DOMAIN.md §8).
+"""Importing companies, designations and yearly figures from CSV/xlsx (数据导入, docs/DOMAIN.md §8).
 
 Every import runs in two steps over the same code path: a dry run that reads and checks every
 row and says what would happen (new, updated, unchanged, or the error with row, column, value
@@ -6,7 +6,7 @@ and reason), writing nothing; then a commit in one of two modes:
 - ``all``: all-or-nothing, any error and nothing is written;
 - ``valid``: the valid rows are written, the others reported.
 A commit is one transaction with one audit row summarising the batch. Rows are matched on a
-natural key (credit code; company + kind + valid_from; company + year), so re-importing the
+natural key (credit code; company + rung + valid_from; company + year), so re-importing the
 same file finds every row unchanged and writes nothing. An empty cell never erases a stored
 value: an import adds and corrects, it does not forget.
 """
@@ -19,20 +19,22 @@ from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.clock import today
 from tracker.extensions import db
-from tracker.models import Company, CompanyYearFigures, Designation, User
+from tracker.models import AuditEvent, Company, CompanyYearFigures, Designation, User
+from tracker.rules import figures as figure_rules
 from tracker.rules import import_formats as fmt
 from tracker.rules import uscc as uscc_rules
 from tracker.rules.districts import DISTRICTS, parse_district
-from tracker.rules.ladder import RUNGS, default_valid_until, parse_kind
+from tracker.rules.ladder import RUNGS, default_valid_until, parse_rung
 from tracker.services import audit
 from tracker.services.designations.grants import build_designation
 from tracker.services.errors import Conflict, Forbidden, ServiceError
-from tracker.services.imports.files import Limits, Table, UnreadableFile, read_table
+from tracker.services.exports import csv_bytes
+from tracker.services.imports.spreadsheets import Limits, Table, UnreadableFile, read_table
 from tracker.services.scoping import company_scope_clause
+from tracker.services.unit_of_work import unit_of_work
 
 KINDS = ("companies", "designations", "figures")
 MODES = ("all", "valid")
@@ -51,6 +53,7 @@ class Issue:
     reason: str
 
     def to_dict(self) -> dict:
+        """The issue as JSON-friendly values (the CLI's and API's report format)."""
         return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
 
 
@@ -85,18 +88,22 @@ class ImportReport:
 
     @property
     def error_rows(self) -> set[int]:
+        """The spreadsheet rows with at least one error."""
         return {issue.row for issue in self.errors}
 
     @property
     def has_errors(self) -> bool:
+        """True when a row has an error or the file could not be read at all."""
         return bool(self.errors) or self.fatal is not None
 
     @property
     def written(self) -> int:
+        """How many rows were written (new + updated), 0 unless committed."""
         return self.new + self.updated if self.committed else 0
 
     @property
     def kind_name(self) -> str:
+        """The import kind in Chinese (企业名录, 资质认定名单, 企业年度数据)."""
         return fmt.KIND_NAMES.get(self.kind, self.kind)
 
     def summary(self) -> str:
@@ -111,6 +118,7 @@ class ImportReport:
         )
 
     def to_dict(self) -> dict:
+        """The report as JSON-friendly values (row outcomes left out)."""
         return {
             "kind": self.kind, "filename": self.filename, "dry_run": self.dry_run, "mode": self.mode,
             "total_rows": self.total_rows, "new": self.new, "updated": self.updated,
@@ -128,6 +136,7 @@ class ParsedRow:
     raw: dict[str, Any]
     ok: bool = True
     target: Any = None  # the company the row refers to (designations, figures)
+    bad_fields: set[str] = field(default_factory=set)  # fields with an error reported
 
 
 class _Context:
@@ -146,6 +155,7 @@ class _Context:
 
     def error(self, parsed: ParsedRow, field_name: str, reason: str) -> None:
         parsed.ok = False
+        parsed.bad_fields.add(field_name)
         self.report.errors.append(Issue(parsed.row, self.header(field_name), _shown(parsed.raw.get(field_name)), reason))
 
     def warn(self, parsed: ParsedRow, field_name: str, reason: str) -> None:
@@ -320,7 +330,7 @@ def _company_key(parsed: ParsedRow) -> str:
 # --- designations ----------------------------------------------------------------------------
 
 DESIGNATION_UPDATE_FIELDS = ("granted_on", "valid_until", "reference", "batch", "revoked_on", "revoke_reason")
-_KIND_CHOICES = "、".join(r.name for r in RUNGS)
+_RUNG_CHOICES = "、".join(r.name for r in RUNGS)
 
 
 def _resolve_companies(ctx: _Context, rows: list[ParsedRow]) -> None:
@@ -351,22 +361,21 @@ def _plan_designations(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[Parse
     _resolve_companies(ctx, rows)
     for parsed in rows:
         values = parsed.values
-        raw_kind = values.get("kind")
-        if raw_kind is not None:
-            kind = parse_kind(raw_kind)
-            if kind is None:
-                ctx.error(parsed, "kind", f"未知的资质类型：{raw_kind}（可选：{_KIND_CHOICES}）")
-            values["kind"] = kind
+        raw_rung = values.get("rung")
+        if raw_rung is not None:
+            rung = parse_rung(raw_rung)
+            if rung is None:
+                ctx.error(parsed, "rung", f"未知的资质类型：{raw_rung}（可选：{_RUNG_CHOICES}）")
+            values["rung"] = rung
         granted, start = values.get("granted_on"), values.get("valid_from")
         if granted is None and start is None:
-            if not any(i.row == parsed.row and i.column == ctx.header(f) for i in ctx.report.errors
-                       for f in ("granted_on", "valid_from")):
+            if not parsed.bad_fields & {"granted_on", "valid_from"}:
                 ctx.error(parsed, "granted_on", "请填写认定日期或有效期起")
             continue
         values["granted_on"] = granted or start
         values["valid_from"] = start or granted
-        if values.get("kind") and values.get("valid_until") is None:
-            values["valid_until"] = default_valid_until(values["kind"], values["valid_from"])
+        if values.get("rung") and values.get("valid_until") is None:
+            values["valid_until"] = default_valid_until(values["rung"], values["valid_from"])
         if values.get("valid_until") is not None and values["valid_until"] < values["valid_from"]:
             ctx.error(parsed, "valid_until", "有效期至不能早于有效期起")
         revoked = values.get("revoked_on")
@@ -378,7 +387,7 @@ def _plan_designations(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[Parse
             if not values.get("revoke_reason"):
                 ctx.error(parsed, "revoke_reason", "填写了撤销日期时须填写撤销原因")
     _mark_duplicates(
-        ctx, rows, lambda r: (r.target.id, r.values["kind"], r.values["valid_from"]), "valid_from",
+        ctx, rows, lambda r: (r.target.id, r.values["rung"], r.values["valid_from"]), "valid_from",
         "的同一企业、同一资质类型和有效期起",
     )
 
@@ -389,9 +398,9 @@ def _plan_designations(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[Parse
         for d in db.session.scalars(
             select(Designation).where(Designation.company_id.in_(chunk)).order_by(Designation.id)
         ):
-            stored.setdefault((d.company_id, d.kind, d.valid_from), d)
+            stored.setdefault((d.company_id, d.rung, d.valid_from), d)
     return _plan_upserts(
-        usable, stored, lambda p: (p.target.id, p.values["kind"], p.values["valid_from"]), DESIGNATION_UPDATE_FIELDS,
+        usable, stored, lambda p: (p.target.id, p.values["rung"], p.values["valid_from"]), DESIGNATION_UPDATE_FIELDS,
     )
 
 
@@ -402,7 +411,7 @@ def _apply_designations(ctx: _Context, plan: list[tuple[ParsedRow, str, Any]]) -
         values = parsed.values
         if action == "new":
             designation = build_designation(
-                parsed.target, values["kind"], granted_on=values["granted_on"], valid_from=values["valid_from"],
+                parsed.target, values["rung"], granted_on=values["granted_on"], valid_from=values["valid_from"],
                 valid_until=values["valid_until"], reference=values.get("reference"), batch=values.get("batch"),
                 source=source, actor_id=actor_id,
             )
@@ -416,8 +425,8 @@ def _apply_designations(ctx: _Context, plan: list[tuple[ParsedRow, str, Any]]) -
 
 
 def _designation_key(parsed: ParsedRow) -> str:
-    kind = parsed.values.get("kind")
-    name = next((r.name for r in RUNGS if r.code == kind), kind or "")
+    rung = parsed.values.get("rung")
+    name = next((r.name for r in RUNGS if r.code == rung), rung or "")
     start = parsed.values.get("valid_from")
     return f"{parsed.values.get('uscc') or ''} {name} {start.isoformat() if start else ''}".strip()
 
@@ -428,29 +437,38 @@ FIGURE_FIELDS = CompanyYearFigures.FIELDS
 
 
 def _plan_figures(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[ParsedRow, str, Any]]:
-    _resolve_companies(ctx, rows)
-    last_year = today().year + 1
-    for parsed in rows:
-        values = parsed.values
-        if values.get("year") is not None and values["year"] > last_year:
-            ctx.error(parsed, "year", f"年度不能晚于 {last_year}")
-        staff, st_staff = values.get("staff_count"), values.get("st_staff_count")
-        if staff is not None and st_staff is not None and st_staff > staff:
-            ctx.error(parsed, "st_staff_count", f"科技人员数（{st_staff}）不能大于职工总数（{staff}）")
-        rd, rd_domestic = values.get("rd_expense"), values.get("rd_expense_domestic")
-        if rd is not None and rd_domestic is not None and rd_domestic > rd:
-            ctx.error(parsed, "rd_expense_domestic", f"境内研发费用（{rd_domestic}）不能大于研发费用（{rd}）")
-        score = values.get("innovation_score")
-        if score is not None and score > 100:
-            ctx.error(parsed, "innovation_score", "创新能力评价得分应在 0—100 之间")
-    _mark_duplicates(ctx, rows, lambda r: (r.target.id, r.values["year"]), "year", "的同一企业同一年度")
+    """Check every row with the yearly-figure rule the edit form applies (tracker.rules.figures).
 
-    usable = [r for r in rows if r.ok]
-    company_ids = sorted({r.target.id for r in usable})
+    The relations are checked on the figures as they would be stored: the row's values over the
+    stored year's, since an empty cell keeps the stored value.
+    """
+    _resolve_companies(ctx, rows)
+    company_ids = sorted({r.target.id for r in rows if r.target is not None})
     stored: dict[tuple[int, int], CompanyYearFigures] = {}
     for chunk in _chunks(company_ids):
         for f in db.session.scalars(select(CompanyYearFigures).where(CompanyYearFigures.company_id.in_(chunk))):
             stored[(f.company_id, f.year)] = f
+    day = today()
+    for parsed in rows:
+        values, company = parsed.values, parsed.target
+        if values.get("year") is not None:
+            problem = figure_rules.year_error(values["year"], company.founded_on if company else None, day)
+            if problem:
+                ctx.error(parsed, "year", problem)
+        for name in FIGURE_FIELDS:
+            problem = figure_rules.value_error(name, values.get(name))
+            if problem:
+                ctx.error(parsed, name, problem)
+        record = stored.get((company.id, values.get("year"))) if company else None
+        merged = {
+            name: values.get(name) if values.get(name) is not None else getattr(record, name, None)
+            for name in FIGURE_FIELDS if name not in parsed.bad_fields
+        }
+        for name, message in figure_rules.relation_errors(merged).items():
+            ctx.error(parsed, name, message)
+    _mark_duplicates(ctx, rows, lambda r: (r.target.id, r.values["year"]), "year", "的同一企业同一年度")
+
+    usable = [r for r in rows if r.ok]
     return _plan_upserts(usable, stored, lambda p: (p.target.id, p.values["year"]), FIGURE_FIELDS)
 
 
@@ -514,52 +532,55 @@ def run_import(kind: str, data: bytes, filename: str, *, actor: User | None = No
             report.errors.append(Issue(1, column.header, "", "缺少必填列"))
         return report
     ctx = _Context(report, columns, hmap, actor)
-    plan_rows, apply_rows, key = _IMPORTERS[kind]
     try:
-        rows = _parse_rows(table, ctx)
-        plan = plan_rows(ctx, rows)
-        report.errors.sort(key=lambda i: i.row)
-        for parsed in rows:
-            if not parsed.ok:
-                report.outcomes.append(RowOutcome(parsed.row, key(parsed), "error"))
-        for parsed, action, detail in plan:
-            changes = tuple(ctx.columns[f].header for f in detail[1]) if action == "update" else ()
-            report.outcomes.append(RowOutcome(parsed.row, key(parsed), action, changes))
-        report.outcomes.sort(key=lambda o: o.row)
-        report.new = sum(1 for _, a, _ in plan if a == "new")
-        report.updated = sum(1 for _, a, _ in plan if a == "update")
-        report.unchanged = sum(1 for _, a, _ in plan if a == "unchanged")
-
-        if dry_run or (mode == "all" and report.errors) or not (report.new or report.updated):
-            # Nothing to write: a dry run, a refused all-or-nothing batch, or a file already in.
-            db.session.rollback()
-            return report
-        apply_rows(ctx, plan)
-        audit.record(
-            actor.id if actor else None, f"import.{kind}", entity_type="import",
-            after={
-                "file": filename[:200], "mode": mode, "rows": report.total_rows, "new": report.new,
-                "updated": report.updated, "unchanged": report.unchanged, "error_rows": len(report.error_rows),
-            },
-        )
-        db.session.commit()
-        report.committed = True
-    except ServiceError as exc:
-        db.session.rollback()
-        raise ServiceError(f"导入失败，未写入任何数据：{exc.message}") from exc
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise Conflict("导入期间数据被他人修改，未写入任何数据，请重新导入") from exc
+        # Planning only reads, so a dry run (or a batch with nothing to write) commits an empty
+        # unit; a concurrent edit caught by a version column becomes the Conflict below.
+        with unit_of_work(conflict="导入期间数据被他人修改，未写入任何数据，请重新导入"):
+            written = _plan_and_apply(ctx, table, dry_run=dry_run)
     except IntegrityError as exc:
-        db.session.rollback()
         raise Conflict("导入与同时进行的修改冲突，未写入任何数据，请重新导入") from exc
+    except Conflict:
+        raise
+    except ServiceError as exc:
+        raise ServiceError(f"导入失败，未写入任何数据：{exc.message}") from exc
+    report.committed = written
     return report
 
 
-def recent_imports(limit: int = 10) -> list:
-    """The latest committed imports (their audit rows), newest first, for the upload page."""
-    from tracker.models import AuditEvent
+def _plan_and_apply(ctx: _Context, table: Table, *, dry_run: bool) -> bool:
+    """Fill the report row by row and, unless nothing may be written, apply the plan with an audit
+    row; True when something was written (the caller's unit of work commits it)."""
+    report = ctx.report
+    plan_rows, apply_rows, key = _IMPORTERS[report.kind]
+    rows = _parse_rows(table, ctx)
+    plan = plan_rows(ctx, rows)
+    report.errors.sort(key=lambda i: i.row)
+    for parsed in rows:
+        if not parsed.ok:
+            report.outcomes.append(RowOutcome(parsed.row, key(parsed), "error"))
+    for parsed, action, detail in plan:
+        changes = tuple(ctx.columns[f].header for f in detail[1]) if action == "update" else ()
+        report.outcomes.append(RowOutcome(parsed.row, key(parsed), action, changes))
+    report.outcomes.sort(key=lambda o: o.row)
+    report.new = sum(1 for _, a, _ in plan if a == "new")
+    report.updated = sum(1 for _, a, _ in plan if a == "update")
+    report.unchanged = sum(1 for _, a, _ in plan if a == "unchanged")
 
+    if dry_run or (report.mode == "all" and report.errors) or not (report.new or report.updated):
+        return False  # nothing to write: a dry run, a refused all-or-nothing batch, or a file already in
+    apply_rows(ctx, plan)
+    audit.record(
+        ctx.actor.id if ctx.actor else None, f"import.{report.kind}", entity_type="import",
+        after={
+            "file": report.filename[:200], "mode": report.mode, "rows": report.total_rows, "new": report.new,
+            "updated": report.updated, "unchanged": report.unchanged, "error_rows": len(report.error_rows),
+        },
+    )
+    return True
+
+
+def recent_imports(limit: int = 10) -> list[AuditEvent]:
+    """The latest committed imports (their audit rows), newest first, for the upload page."""
     return list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.action.like("import.%"))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
@@ -568,8 +589,6 @@ def recent_imports(limit: int = 10) -> list:
 
 def template_csv(kind: str) -> bytes:
     """An empty import file for `kind`: the header row only, UTF-8 with BOM for Excel."""
-    from tracker.services.exports import csv_bytes
-
     if kind not in _IMPORTERS:
         raise ServiceError(f"未知的导入类型：{kind}")
     return csv_bytes(fmt.template_headers(kind), [])

@@ -1,4 +1,4 @@
-"""The plan's targets: loading the shipped data file and editing targets."""
+"""The plan's targets (指标任务): loading the shipped data file, reading and editing targets."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from tracker.rules.districts import DISTRICT_CODES
 from tracker.rules.indicators import INDICATOR_CODES, district_sum_mismatches
 from tracker.services import audit
 from tracker.services.errors import ServiceError
+from tracker.services.unit_of_work import use_case
 
 PLAN_FILE = Path(__file__).resolve().parents[2] / "data" / "plan_targets.csv"
 
@@ -27,6 +28,7 @@ def read_plan_file(path: Path = PLAN_FILE) -> list[tuple[str, int, str | None, i
     return rows
 
 
+@use_case
 def seed_plan(path: Path = PLAN_FILE) -> dict[str, int]:
     """Load the plan's targets; existing rows are updated, none duplicated. Returns counts."""
     rows = read_plan_file(path)
@@ -47,7 +49,6 @@ def seed_plan(path: Path = PLAN_FILE) -> dict[str, int]:
             updated += 1
     if created or updated:
         audit.record(None, "plan.seed", entity_type="indicator_target", after={"created": created, "updated": updated})
-    db.session.commit()
     return {"rows": len(rows), "created": created, "updated": updated}
 
 
@@ -69,6 +70,15 @@ def current_mismatches() -> list[tuple[str, int, int, int]]:
     return sum_mismatches(rows)
 
 
+def year_targets(year: int) -> dict[tuple[str, str | None], int]:
+    """(indicator, district or None) → value of every target set for `year` (the edit form's values)."""
+    return {
+        (t.indicator, t.district): t.value
+        for t in db.session.scalars(select(IndicatorTarget).where(IndicatorTarget.year == year))
+    }
+
+
+@use_case
 def set_target(actor: User, indicator: str, year: int, district: str | None, value: int) -> IndicatorTarget:
     """Change one target (administrators only); returns the row."""
     if not actor.is_admin:
@@ -87,5 +97,20 @@ def set_target(actor: User, indicator: str, year: int, district: str | None, val
         db.session.add(target)
     target.value = value
     audit.record(actor.id, "target.update", target, before=before, after={"indicator": indicator, "year": year, "district": district, "value": value})
-    db.session.commit()
     return target
+
+
+@use_case
+def set_year_targets(actor: User, year: int, values: dict[tuple[str, str | None], int | None]) -> int:
+    """Save one year's target form in one go (administrators only); returns how many changed.
+
+    `values` maps (indicator, district or None) to the typed value; None (left empty) and
+    unchanged values are skipped. All or nothing: one refused value saves none of them.
+    """
+    existing = year_targets(year)
+    changed = 0
+    for (indicator, district), value in values.items():
+        if value is not None and value != existing.get((indicator, district)):
+            set_target(actor, indicator, year, district, value)
+            changed += 1
+    return changed

@@ -18,6 +18,7 @@ from tracker.extensions import db
 from tracker.models import ApiToken, User
 from tracker.services import audit
 from tracker.services.errors import Forbidden, NotFound, ServiceError
+from tracker.services.unit_of_work import unit_of_work, use_case
 
 TOKEN_PREFIX = "czk_"
 # Writing last_used_at on every call would turn each read into a write; once in a while is enough.
@@ -46,6 +47,7 @@ def token_owners() -> list[User]:
     ))
 
 
+@use_case
 def issue_token(actor: User, owner_id: int, name: str) -> tuple[ApiToken, str]:
     """Create a token for `owner_id`; returns the row and the secret (shown once, never stored)."""
     if not actor.is_admin:
@@ -64,10 +66,10 @@ def issue_token(actor: User, owner_id: int, name: str) -> tuple[ApiToken, str]:
     token = ApiToken(user_id=owner.id, name=name, token_hash=hash_token(raw), prefix=raw[:10], created_by_id=actor.id)
     db.session.add(token)
     audit.record(actor.id, "api_token.issue", token, after={"owner": owner.email, "name": name, "prefix": token.prefix})
-    db.session.commit()
     return token, raw
 
 
+@use_case
 def revoke_token(actor: User, token_id: int) -> ApiToken:
     """Stop a token from working at once (administrators only); revoking twice is harmless."""
     if not actor.is_admin:
@@ -78,7 +80,6 @@ def revoke_token(actor: User, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = now()
         audit.record(actor.id, "api_token.revoke", token, after={"prefix": token.prefix, "name": token.name})
-        db.session.commit()
     return token
 
 
@@ -96,6 +97,6 @@ def authenticate_token(raw: str | None) -> User | None:
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=dt.timezone.utc)
     if last is None or moment - last > LAST_USED_RESOLUTION:
-        token.last_used_at = moment
-        db.session.commit()
+        with unit_of_work():
+            token.last_used_at = moment
     return token.user

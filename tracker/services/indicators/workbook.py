@@ -10,11 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
 from tracker.models import User
 from tracker.rules.districts import DISTRICT_NAMES, DISTRICT_SHORT_NAMES
 from tracker.rules.indicators import INDICATORS, PLAN_YEARS
 from tracker.services.exports import safe_cell
-from tracker.services.indicators.rollup import RollUp, plan_targets, scope_for, targets_for, yearly_roll_ups
+from tracker.services.indicators.rollup import RollUp, plan_targets, targets_for, yearly_roll_ups
+from tracker.services.indicators.scope import scope_for
 
 PLAN_TITLE = "常州市科技型企业“倍增行动”工作计划（2023-2027年）"
 
@@ -32,9 +36,6 @@ def _actual(rollups: dict[int, RollUp | None], year: int, code: str, district: s
 
 def indicator_workbook(today: dt.date, user: User | None = None) -> bytes:
     """The xlsx bytes of both tables for `user`'s scope (None = the whole city)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
     scope = scope_for(user)
     rollups = yearly_roll_ups(today, user)
     scope_targets = plan_targets(user)
@@ -75,7 +76,7 @@ def indicator_workbook(today: dt.date, user: User | None = None) -> bytes:
     put(annual, note_row, 1, "注：实际值为往年 12 月 31 日、本年截至导出日的统计数；未来年度为空。")
     annual.column_dimensions["B"].width = 34
 
-    districts = (scope.district,) if scope.district is not None else scope.districts
+    districts = scope.shown_districts
     by_district = workbook.create_sheet("各辖市区分解表")
     width = 4 + (2 if scope.district is None else 0) + 2 * len(districts)
     put(by_district, 1, 1, f"{PLAN_TITLE} 指标任务各辖市区分解表（{scope_name}，实际值截至 {today.isoformat()}）", header=True)

@@ -6,7 +6,7 @@ Exactly-once is impossible with SMTP; this is at-least-once with a narrow window
    with an expired lease)` — committed, so two workers (or a redelivered task, or the periodic
    `send_pending`) never send the same row at the same time;
 2. render and deliver (SMTP, or an .eml file named after the row when MAIL_SERVER is unset, so
-   a second delivery overwrites the first);
+   a second delivery overwrites the first: tracker.services.notifications.mail_folder);
 3. mark sent (committed).
 
 A worker killed before the SMTP server accepted the message leaves the row "sending"; after the
@@ -25,19 +25,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import re
 import smtplib
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.parser import BytesParser
-from email.policy import SMTP, default
 from email.utils import format_datetime, formataddr, parseaddr
-from pathlib import Path
 
+# Delivery needs the app: the MAIL_* config, and the email templates rendered by Flask's Jinja.
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 from sqlalchemy import and_, or_, select, update
@@ -47,10 +43,15 @@ from tracker.extensions import db
 from tracker.models import Notification, User
 from tracker.models.notification import FAILED, PENDING, SENDING, SENT, SKIPPED
 from tracker.rules import reminders as rules
+from tracker.services.notifications.mail_folder import write_eml
+from tracker.services.notifications.rows import path_for
+from tracker.services.unit_of_work import unit_of_work
 
 log = logging.getLogger("tracker.mailer")
 
-EML_NAME = re.compile(r"^notification-\d{8,}\.eml$")
+# The mailer's clock (claims, leases, backoff). Tests replace it to step past a backoff instead
+# of sleeping through it.
+now = clock.now
 
 
 class TemporaryFailure(Exception):
@@ -85,32 +86,39 @@ def _claimable(now: dt.datetime):
 
 
 def claim(notification_id: int) -> bool:
-    """Atomically take a row for sending; False if it is sent, being sent, or not due yet."""
-    now = clock.now()
+    """Atomically take a row for sending; False if it is sent, being sent, or not due yet.
+
+    The claim is its own short unit of work, committed before anything is sent: that commit is
+    what keeps a second worker off the row, and what a crashed worker's lease runs out from.
+    """
+    moment = now()
     lease = float(current_app.config["MAIL_SEND_LEASE_SECONDS"])
-    result = db.session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id, _claimable(now))
-        .values(status=SENDING, attempts=Notification.attempts + 1, next_attempt_at=now + dt.timedelta(seconds=lease))
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    with unit_of_work():
+        result = db.session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, _claimable(moment))
+            .values(status=SENDING, attempts=Notification.attempts + 1,
+                    next_attempt_at=moment + dt.timedelta(seconds=lease))
+            .execution_options(synchronize_session=False)
+        )
     return result.rowcount == 1
 
 
 def _finish(notification_id: int, **values) -> None:
-    # Only the claimant's "sending" row is updated: an administrator's change in between wins.
-    db.session.execute(
-        update(Notification).where(Notification.id == notification_id, Notification.status == SENDING)
-        .values(**values).execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    # The outcome is its own short unit of work too, committed as soon as it is known (the crash
+    # window between "the server accepted" and "recorded as sent" is this one commit). Only the
+    # claimant's "sending" row is updated: an administrator's change in between wins.
+    with unit_of_work():
+        db.session.execute(
+            update(Notification).where(Notification.id == notification_id, Notification.status == SENDING)
+            .values(**values).execution_options(synchronize_session=False)
+        )
 
 
 def due_ids(limit: int = 100) -> list[int]:
     """Rows that can be claimed now, oldest first."""
     return list(db.session.scalars(
-        select(Notification.id).where(_claimable(clock.now())).order_by(Notification.id).limit(limit)
+        select(Notification.id).where(_claimable(now())).order_by(Notification.id).limit(limit)
     ).all())
 
 
@@ -134,8 +142,6 @@ def _template(kind: str, ext: str) -> str:
 
 def render(notification: Notification, recipient: User) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of a notification, in Chinese, with absolute links."""
-    from tracker.services.notifications.reminders import path_for
-
     root = base_url()
     context = {
         "n": notification, "user": recipient, "payload": notification.payload or {},
@@ -162,7 +168,7 @@ def build_message(notification: Notification, recipient: User) -> EmailMessage:
     message["Subject"] = subject
     message["From"] = sender
     message["To"] = formataddr((recipient.name, recipient.email))
-    message["Date"] = format_datetime(clock.now())
+    message["Date"] = format_datetime(now())
     # Stable per row: a copy sent again after a crash carries the same id, so clients can dedupe.
     message["Message-ID"] = f"<notification-{notification.id}@{domain}>"
     message["X-Tracker-Notification"] = str(notification.id)
@@ -174,28 +180,6 @@ def build_message(notification: Notification, recipient: User) -> EmailMessage:
 # --------------------------------------------------------------------------------------------
 # Delivery
 # --------------------------------------------------------------------------------------------
-
-def mail_folder() -> Path:
-    """Where messages are written when no SMTP server is configured."""
-    return Path(current_app.config["MAIL_FOLDER"])
-
-
-def eml_path(notification_id: int) -> Path:
-    """The one file a notification is written to (a second delivery overwrites it)."""
-    return mail_folder() / f"notification-{notification_id:08d}.eml"
-
-
-def write_eml(message: EmailMessage, notification_id: int) -> Path:
-    """Write the message atomically (temp file + rename); a redelivery overwrites the same file."""
-    folder = mail_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = eml_path(notification_id)
-    temp = folder / f".{target.name}.{os.getpid()}.tmp"
-    with open(temp, "wb") as handle:
-        handle.write(message.as_bytes(policy=SMTP))
-    os.replace(temp, target)
-    return target
-
 
 def _classify(code: int, text: str) -> Exception:
     if 400 <= code < 500:
@@ -328,27 +312,41 @@ def backoff_cap() -> float:
     return min(cap, float(visibility) / 2) if visibility else cap
 
 
-def send_one(notification_id: int) -> Outcome:
-    """Claim, render, deliver and record one row. Never raises for a delivery problem."""
-    if not claim(notification_id):
-        return Outcome("not_claimed")
+class _Unrenderable(Exception):
+    """The row's email could not be rendered (a template error): it fails, the others go on."""
+
+
+def _prepare(notification_id: int) -> tuple[EmailMessage, int] | Outcome:
+    """The message of a claimed row and its attempt count, or the outcome when there is none to send."""
     row = db.session.get(Notification, notification_id, populate_existing=True)
-    user = db.session.get(User, row.recipient_id) if row is not None else None
     if row is None:
         return Outcome("not_claimed")
-    attempts = row.attempts
+    user = db.session.get(User, row.recipient_id)
     if user is None or not user.active or not user.email:
         _finish(notification_id, status=SKIPPED, last_error="收件人账号已停用或没有邮箱")
         return Outcome("skipped")
     try:
-        message = build_message(row, user)
+        return build_message(row, user), row.attempts
     except Exception as exc:  # noqa: BLE001  (a template error fails this row only)
+        raise _Unrenderable(repr(exc)) from exc
+
+
+def send_one(notification_id: int) -> Outcome:
+    """Claim, render, deliver and record one row. Never raises for a delivery problem."""
+    if not claim(notification_id):
+        return Outcome("not_claimed")
+    try:
+        # Reading and rendering is one unit that ends before the SMTP conversation starts: no
+        # database transaction stays open while a mail server takes its time.
+        with unit_of_work():
+            prepared = _prepare(notification_id)
+    except _Unrenderable as exc:
         log.exception("rendering notification %s failed", notification_id)
-        db.session.rollback()
-        _finish(notification_id, status=FAILED, last_error=f"邮件模板错误：{exc!r}")
-        return Outcome("failed", error=repr(exc))
-    # Close the read transaction: no database transaction stays open while talking to SMTP.
-    db.session.rollback()
+        _finish(notification_id, status=FAILED, last_error=f"邮件模板错误：{exc}")
+        return Outcome("failed", error=str(exc))
+    if isinstance(prepared, Outcome):
+        return prepared
+    message, attempts = prepared
     try:
         try:
             deliver(message, notification_id)
@@ -363,14 +361,14 @@ def send_one(notification_id: int) -> Outcome:
             return Outcome("failed", error=str(exc))
         delay = rules.backoff_seconds(attempts, float(current_app.config["MAIL_BACKOFF_BASE_SECONDS"]), backoff_cap())
         _finish(notification_id, status=PENDING, last_error=str(exc),
-                next_attempt_at=clock.now() + dt.timedelta(seconds=delay))
+                next_attempt_at=now() + dt.timedelta(seconds=delay))
         log.warning("notification %s: temporary failure (attempt %d), retry in %.1fs: %s", notification_id, attempts, delay, exc)
         return Outcome("retry", retry_in=delay, error=str(exc))
     except PermanentFailure as exc:
         _finish(notification_id, status=FAILED, last_error=str(exc))
         log.warning("notification %s: permanent failure: %s", notification_id, exc)
         return Outcome("failed", error=str(exc))
-    _finish(notification_id, status=SENT, sent_at=clock.now(), next_attempt_at=None, last_error=None)
+    _finish(notification_id, status=SENT, sent_at=now(), next_attempt_at=None, last_error=None)
     return Outcome("sent")
 
 
@@ -397,68 +395,10 @@ def _drain(time_budget: float | None, batch: int) -> dict[str, int]:
             try:
                 outcome = send_one(notification_id).status
             except Exception:  # noqa: BLE001  (e.g. the database blinked: the lease brings it back)
+                # Every write of send_one is a unit of work that has rolled itself back already.
                 log.exception("sending notification %s failed unexpectedly", notification_id)
-                db.session.rollback()
                 outcome = "error"
             counts[outcome] = counts.get(outcome, 0) + 1
             if time_budget is not None and time.monotonic() - started > time_budget:
                 return counts
     return counts
-
-
-# --------------------------------------------------------------------------------------------
-# The mail folder (embedded default), for administrators
-# --------------------------------------------------------------------------------------------
-
-@dataclass
-class MailFile:
-    name: str
-    size: int
-    modified: dt.datetime
-    subject: str = ""
-    to: str = ""
-
-
-def list_mail_files(limit: int = 200) -> list[MailFile]:
-    """The newest .eml files in MAIL_FOLDER with their subject and recipient."""
-    folder = mail_folder()
-    if not folder.is_dir():
-        return []
-    entries = [e for e in os.scandir(folder) if e.is_file() and EML_NAME.match(e.name)]
-    entries.sort(key=lambda e: (e.stat().st_mtime, e.name), reverse=True)
-    files = []
-    for entry in entries[:limit]:
-        stat = entry.stat()
-        with open(entry.path, "rb") as handle:
-            headers = BytesParser(policy=default).parse(handle, headersonly=True)
-        files.append(MailFile(entry.name, stat.st_size, dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc),
-                              str(headers.get("Subject", "")), str(headers.get("To", ""))))
-    return files
-
-
-@dataclass
-class MailView:
-    name: str
-    headers: dict[str, str]
-    text: str
-    html_source: str
-
-
-def read_mail_file(name: str) -> MailView | None:
-    """One .eml file, parsed; None for a name that is not a mail file of the folder."""
-    if not EML_NAME.match(name or ""):
-        return None
-    path = mail_folder() / name
-    if not path.is_file():
-        return None
-    with open(path, "rb") as handle:
-        message = BytesParser(policy=default).parse(handle)
-    text_part = message.get_body(preferencelist=("plain",))
-    html_part = message.get_body(preferencelist=("html",))
-    return MailView(
-        name=name,
-        headers={h: str(message.get(h, "")) for h in ("From", "To", "Subject", "Date", "Message-ID")},
-        text=text_part.get_content() if text_part is not None else "",
-        html_source=html_part.get_content() if html_part is not None else "",
-    )
-

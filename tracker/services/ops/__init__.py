@@ -1,0 +1,1 @@
+"""Operations: backup and restore, the demo city, the worker heartbeat."""

@@ -21,6 +21,7 @@ from tracker.models import (
 from tracker.rules import uscc as uscc_rules
 from tracker.rules.districts import DISTRICT_NAMES, DISTRICTS, INDUSTRIES
 from tracker.rules.ladder import default_valid_until
+from tracker.services.unit_of_work import unit_of_work
 from werkzeug.security import generate_password_hash
 
 DEMO_PASSWORD = "changzhou2027"
@@ -59,10 +60,35 @@ def _next_id(model) -> int:
     return (db.session.scalar(select(func.max(model.id))) or 0) + 1
 
 
+def has_companies() -> bool:
+    """True when the database already holds companies (the demo city only loads into an empty one)."""
+    return bool(db.session.scalar(select(func.count(Company.id))))
+
+
 def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None = None) -> DemoCounts:
-    """Build the demo city into an empty database and commit once. Returns what was created."""
-    if db.session.scalar(select(func.count(Company.id))):
+    """Build the demo city into an empty database in one unit of work. Returns what was created."""
+    if has_companies():
         raise RuntimeError("数据库中已有企业数据；演示数据只能载入空数据库")
+    with unit_of_work():
+        counts = _build_city(companies, seed, reference)
+    if db.engine.dialect.name == "postgresql":
+        # Rows went in with explicit ids: move each id sequence past them, or the next ordinary
+        # INSERT collides with a demo row.
+        with unit_of_work():
+            for model in (User, Company, Designation, Visit, CultivationTrack):
+                table = model.__tablename__
+                db.session.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                    f"(SELECT COALESCE(max(id), 1) FROM \"{table}\"))"
+                ))
+        # Fresh statistics, or the planner treats the bulk-loaded tables as empty.
+        with db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    return counts
+
+
+def _build_city(companies: int, seed: int, reference: dt.date | None) -> DemoCounts:
+    """Insert the whole city in batches (flushed, not committed: the caller's unit commits once)."""
     rng = random.Random(seed)
     ref = reference or dt.date(2026, 11, 24)
     counts = DemoCounts()
@@ -261,20 +287,6 @@ def generate(companies: int = 2000, seed: int = 2027, reference: dt.date | None 
 
     _flush_all(company_rows, designation_rows, assignment_rows, figure_rows, visit_rows, follow_rows, track_rows, transition_rows, counts)
     _registries(rng, ref, max(1, companies // 2000))
-    db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        # Rows went in with explicit ids: move each id sequence past them, or the next ordinary
-        # INSERT collides with a demo row.
-        for model in (User, Company, Designation, Visit, CultivationTrack):
-            table = model.__tablename__
-            db.session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                f"(SELECT COALESCE(max(id), 1) FROM \"{table}\"))"
-            ))
-        db.session.commit()
-        # Fresh statistics, or the planner treats the bulk-loaded tables as empty.
-        with db.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     return counts
 
 

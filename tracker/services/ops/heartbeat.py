@@ -1,9 +1,11 @@
-"""Small system facts: the worker heartbeat shown to administrators."""
+"""The worker heartbeat (后台任务心跳): when a Celery worker last ran a task, shown to administrators."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+# The heartbeat file lives in the app's instance folder, the one place the web process and the
+# worker (which runs tasks in an app context) both know; callers need not pass it around.
 from flask import current_app
 
 from tracker.clock import now

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 
 from tracker.clock import today
 from tracker.extensions import db
@@ -24,7 +24,9 @@ from tracker.rules import uscc as uscc_rules
 from tracker.rules.districts import DISTRICT_CODES
 from tracker.services import audit
 from tracker.services.errors import Forbidden, NotFound, ServiceError
+from tracker.services.pagination import Page
 from tracker.services.scoping import district_scope_clause, scope_companies
+from tracker.services.unit_of_work import use_case
 
 PLATFORM_LEVELS = {code: LEVELS[code] for code in ("province", "national")}
 EARLIEST = dt.date(2000, 1, 1)
@@ -150,10 +152,13 @@ def list_query(actor: User, registry: str, filters: RegistryFilters):
     return query.order_by(ServiceInstitution.year.desc(), ServiceInstitution.name, ServiceInstitution.id)
 
 
-def list_records(actor: User, registry: str, filters: RegistryFilters, page: int, per_page: int):
-    """One page (Flask-SQLAlchemy Pagination) of a registry for `actor`."""
-    return db.paginate(list_query(actor, registry, filters), page=min(max(page, 1), _MAX_PAGE), per_page=per_page,
-                       error_out=False, count=True)
+def list_records(actor: User, registry: str, filters: RegistryFilters, page: int, per_page: int) -> Page:
+    """One page of a registry's records for `actor` (a page past the end is empty)."""
+    query = list_query(actor, registry, filters)
+    page = min(max(page, 1), _MAX_PAGE)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return Page(rows=rows, total=total, page=page, per_page=per_page)
 
 
 def carrier_levels(carrier_ids: list[int]) -> dict[int, list[CarrierLevel]]:
@@ -227,7 +232,7 @@ def _company_id(actor: User, data: dict) -> int | None:
 
 
 def _save(actor: User, record: Any, values: dict[str, Any], fields: tuple[str, ...], action: str) -> Any:
-    """Apply values, write the audit row with what changed, commit once."""
+    """Apply values and write the audit row with what changed (the caller's unit of work commits)."""
     is_new = record.id is None
     before = None if is_new else audit.snapshot(record, fields)
     for name, value in values.items():
@@ -242,12 +247,12 @@ def _save(actor: User, record: Any, values: dict[str, Any], fields: tuple[str, .
             return record
         audit.record(actor.id, f"{action}.update", record,
                      before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
-    db.session.commit()
     return record
 
 
 # --- talents and teams -------------------------------------------------------------------------
 
+@use_case
 def save_talent(actor: User, data: dict, record: TalentAward | None = None) -> TalentAward:
     """Create or edit a talent/team award (indicators 6–8)."""
     if record is not None:
@@ -285,6 +290,7 @@ def _check_level_order(levels: list[CarrierLevel], level: str, day: dt.date) -> 
             )
 
 
+@use_case
 def create_carrier(actor: User, data: dict) -> Carrier:
     """Register a maker space or incubator together with its first recognition level."""
     values = {
@@ -302,10 +308,10 @@ def create_carrier(actor: User, data: dict) -> Carrier:
                          source=_text(data, "level_source", "来源"))
     db.session.add(first)
     audit.record(actor.id, "registry.carrier_level.create", first, after=audit.snapshot(first, LEVEL_FIELDS))
-    db.session.commit()
     return carrier
 
 
+@use_case
 def update_carrier(actor: User, carrier: Carrier, data: dict) -> Carrier:
     """Edit a carrier's name, kind, district or operator (its levels are edited one by one)."""
     check_may_edit(actor, carrier.district)
@@ -318,6 +324,7 @@ def update_carrier(actor: User, carrier: Carrier, data: dict) -> Carrier:
     return _save(actor, carrier, values, CARRIER_FIELDS, "registry.carrier")
 
 
+@use_case
 def add_carrier_level(actor: User, carrier: Carrier, data: dict) -> CarrierLevel:
     """Record a recognition at a further level (e.g. the upgrade from city to province)."""
     check_may_edit(actor, carrier.district)
@@ -328,10 +335,10 @@ def add_carrier_level(actor: User, carrier: Carrier, data: dict) -> CarrierLevel
     row = CarrierLevel(carrier_id=carrier.id, level=level, recognized_on=day, source=_text(data, "source", "来源"))
     db.session.add(row)
     audit.record(actor.id, "registry.carrier_level.create", row, after=audit.snapshot(row, LEVEL_FIELDS))
-    db.session.commit()
     return row
 
 
+@use_case
 def delete_carrier_level(actor: User, level: CarrierLevel) -> None:
     """Remove a level entered by mistake; a carrier keeps at least one level."""
     carrier = db.session.get(Carrier, level.carrier_id)
@@ -343,11 +350,11 @@ def delete_carrier_level(actor: User, level: CarrierLevel) -> None:
         raise ServiceError("载体至少保留一条认定记录；如需删除整个载体，请使用“删除载体”")
     audit.record(actor.id, "registry.carrier_level.delete", level, before=audit.snapshot(level, LEVEL_FIELDS))
     db.session.delete(level)
-    db.session.commit()
 
 
 # --- platforms ---------------------------------------------------------------------------------
 
+@use_case
 def save_platform(actor: User, data: dict, record: Platform | None = None) -> Platform:
     """Create or edit a provincial-or-higher innovation platform (indicator 11)."""
     if record is not None:
@@ -366,6 +373,7 @@ def save_platform(actor: User, data: dict, record: Platform | None = None) -> Pl
 
 # --- service institutions ----------------------------------------------------------------------
 
+@use_case
 def save_institution(actor: User, data: dict, record: ServiceInstitution | None = None) -> ServiceInstitution:
     """Create or edit a 规上 S&T service institution listed for a year (indicator 12)."""
     if record is not None:
@@ -399,6 +407,7 @@ def save_institution(actor: User, data: dict, record: ServiceInstitution | None 
 _AUDIT_NAMES = {"talents": "talent", "carriers": "carrier", "platforms": "platform", "institutions": "institution"}
 
 
+@use_case
 def delete_record(actor: User, registry: str, record: Any) -> None:
     """Delete a record (a carrier with its level history); the audit row keeps what it was."""
     check_may_edit(actor, record.district)
@@ -409,13 +418,10 @@ def delete_record(actor: User, registry: str, record: Any) -> None:
             db.session.delete(level)
     audit.record(actor.id, f"registry.{_AUDIT_NAMES[registry]}.delete", record, before=audit.snapshot(record, spec.fields))
     db.session.delete(record)
-    db.session.commit()
 
 
 def counts_by_registry(actor: User) -> dict[str, int]:
     """How many records of each registry the actor may see (for the overview page)."""
-    from sqlalchemy import func
-
     check_may_view(actor)
     return {
         code: db.session.scalar(

@@ -2,7 +2,9 @@
 
 The rules live in tracker.rules.follow_ups; here they are applied to records with a version check
 (two people acting on the same follow-up get a Conflict, not a silent overwrite), one audit row per
-change and one commit. Lists are scoped through the company's visibility.
+change, in one unit of work per action. Handing a follow-up to someone notifies the new owner and
+escalating it the district's managers, in that same unit. Lists are scoped through the company's
+visibility.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.clock import local, now, today
 from tracker.extensions import db
@@ -20,9 +21,11 @@ from tracker.models import Assignment, Company, FollowUp, User
 from tracker.rules import follow_ups as rules
 from tracker.rules import workdays
 from tracker.services import audit
-from tracker.services.errors import Conflict, NotFound, ServiceError
-from tracker.services.pagination import page_count
-from tracker.services.scoping import company_scope_clause
+from tracker.services.errors import Conflict, ServiceError
+from tracker.services.notifications import notify
+from tracker.services.pagination import Page, page_count
+from tracker.services.scoping import company_scope_clause, get_company_record_for
+from tracker.services.unit_of_work import use_case
 
 FIELDS = (
     "status", "category", "description", "owner_id", "due_on", "resolution", "satisfaction",
@@ -33,13 +36,7 @@ CONFLICT_MESSAGE = "该诉求已被他人更新，请刷新后重试（您的操
 
 def get_follow_up_for(user: User, follow_up_id: int) -> FollowUp:
     """The follow-up if `user` may see its company; otherwise NotFound (never reveal it exists)."""
-    follow_up = db.session.scalar(
-        select(FollowUp).join(Company, Company.id == FollowUp.company_id)
-        .where(FollowUp.id == follow_up_id, company_scope_clause(user))
-    )
-    if follow_up is None:
-        raise NotFound("诉求不存在或您无权查看")
-    return follow_up
+    return get_company_record_for(user, FollowUp, follow_up_id, "诉求不存在或您无权查看")
 
 
 def owner_candidates(company: Company, actor: User | None = None) -> list[User]:
@@ -78,18 +75,11 @@ def _check_version(follow_up: FollowUp, version: int | None) -> None:
         raise Conflict(CONFLICT_MESSAGE)
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as exc:  # someone saved between our read and our write
-        db.session.rollback()
-        raise Conflict(CONFLICT_MESSAGE) from exc
-
-
 def _refused(exc: rules.FollowUpRefused) -> ServiceError:
     return ServiceError(exc.message, field=exc.field)
 
 
+@use_case(conflict=CONFLICT_MESSAGE)
 def move_status(
     actor: User, follow_up: FollowUp, to_status: str, *, version: int | None,
     resolution: str | None = None, satisfaction: str | None = None,
@@ -111,10 +101,10 @@ def move_status(
     elif to_status == rules.IN_PROGRESS and before["status"] == rules.RESOLVED:
         follow_up.resolved_at = None  # handled again: the earlier resolution note stays for the record
     _audit(actor, "follow_up.status", follow_up, before)
-    _commit()
     return follow_up
 
 
+@use_case(conflict=CONFLICT_MESSAGE)
 def refer(
     actor: User, follow_up: FollowUp, *, version: int | None, unit: str, contact: str | None,
     deadline: dt.date | None, deadline_workdays: int | None = None,
@@ -141,10 +131,10 @@ def refer(
     if follow_up.status == rules.OPEN:
         follow_up.status = rules.IN_PROGRESS
     _audit(actor, "follow_up.refer", follow_up, before)
-    _commit()
     return follow_up
 
 
+@use_case(conflict=CONFLICT_MESSAGE)
 def chase(actor: User, follow_up: FollowUp, *, version: int | None) -> FollowUp:
     """Record a chase (催办) of an overdue follow-up; the time starts the escalation clock."""
     _check_version(follow_up, version)
@@ -155,12 +145,15 @@ def chase(actor: User, follow_up: FollowUp, *, version: int | None) -> FollowUp:
     before = audit.snapshot(follow_up, FIELDS)
     follow_up.chased_at = now()
     _audit(actor, "follow_up.chase", follow_up, before)
-    _commit()
     return follow_up
 
 
+@use_case(conflict=CONFLICT_MESSAGE)
 def escalate(actor: User, follow_up: FollowUp, *, version: int | None) -> FollowUp:
-    """Escalate (督办) to the district manager: after a chase, or at once by a manager."""
+    """Escalate (督办) to the district manager: after a chase, or at once by a manager.
+
+    The district's managers (other than the actor) are notified at once.
+    """
     _check_version(follow_up, version)
     chased_on = local(follow_up.chased_at).date() if follow_up.chased_at else None
     try:
@@ -173,12 +166,13 @@ def escalate(actor: User, follow_up: FollowUp, *, version: int | None) -> Follow
     before = audit.snapshot(follow_up, FIELDS)
     follow_up.escalated_at = now()
     _audit(actor, "follow_up.escalate", follow_up, before)
-    _commit()
+    notify.follow_up_escalated(actor, follow_up)
     return follow_up
 
 
+@use_case(conflict=CONFLICT_MESSAGE)
 def reassign(actor: User, follow_up: FollowUp, owner_id: int | None, *, version: int | None) -> FollowUp:
-    """Hand the follow-up to another person who can see the company."""
+    """Hand the follow-up to another person who can see the company; they are notified (unless it is the actor)."""
     _check_version(follow_up, version)
     if follow_up.status == rules.CLOSED:
         raise ServiceError("已销号的诉求不能更换承办人", field="owner_id")
@@ -188,7 +182,7 @@ def reassign(actor: User, follow_up: FollowUp, owner_id: int | None, *, version:
     before = audit.snapshot(follow_up, FIELDS)
     follow_up.owner_id = owner.id
     _audit(actor, "follow_up.reassign", follow_up, before)
-    _commit()
+    notify.follow_ups_assigned(actor, [follow_up])
     return follow_up
 
 
@@ -225,18 +219,6 @@ class FollowUpRow:
     deadline_state: str
 
 
-@dataclass
-class FollowUpPage:
-    rows: list[FollowUpRow]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return page_count(self.total, self.per_page)
-
-
 def _filtered(user: User, filters: FollowUpFilters, on: dt.date):
     query = (
         select(FollowUp.id)
@@ -265,7 +247,7 @@ def _filtered(user: User, filters: FollowUpFilters, on: dt.date):
     return query
 
 
-def list_follow_ups(user: User, filters: FollowUpFilters, on: dt.date, page: int = 1, per_page: int = 50) -> FollowUpPage:
+def list_follow_ups(user: User, filters: FollowUpFilters, on: dt.date, page: int = 1, per_page: int = 50) -> Page[FollowUpRow]:
     """One page of the follow-ups `user` may see, soonest due first, in two queries (count + rows)."""
     base = _filtered(user, filters, on)
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
@@ -282,7 +264,7 @@ def list_follow_ups(user: User, filters: FollowUpFilters, on: dt.date, page: int
         .order_by(FollowUp.due_on.is_(None), FollowUp.due_on, FollowUp.id)
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
-    return FollowUpPage(
+    return Page(
         rows=[
             FollowUpRow(
                 id=r[0], company_id=r[1], company_name=r[2], category=r[3], description=r[4], status=r[5],

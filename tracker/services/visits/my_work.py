@@ -61,7 +61,7 @@ class StaleTrackLine:
     track_id: int
     company_id: int
     company_name: str
-    target_kind: str
+    target_rung: str
     year: int
     status: str
     days_in_status: int
@@ -119,13 +119,13 @@ def expiring_certificates(user: User, on: dt.date, horizon_days: int = EXPIRY_HO
     newer = aliased(Designation)
     reapplying = (
         select(CultivationTrack.id)
-        .where(CultivationTrack.company_id == Designation.company_id, CultivationTrack.target_kind == "hnte",
+        .where(CultivationTrack.company_id == Designation.company_id, CultivationTrack.target_rung == "hnte",
                CultivationTrack.status.in_(track_rules.OPEN_STATUSES))
         .correlate(Designation).exists()
     )
     recertified = (
         select(newer.id)
-        .where(newer.company_id == Designation.company_id, newer.kind == "hnte", newer.id != Designation.id,
+        .where(newer.company_id == Designation.company_id, newer.rung == "hnte", newer.id != Designation.id,
                newer.revoked_on.is_(None),
                or_(newer.valid_until.is_(None), newer.valid_until > Designation.valid_until))
         .correlate(Designation).exists()
@@ -134,7 +134,7 @@ def expiring_certificates(user: User, on: dt.date, horizon_days: int = EXPIRY_HO
         select(Designation.id, Designation.company_id, Company.name, Designation.reference, Designation.valid_until)
         .join(Company, Company.id == Designation.company_id)
         .where(
-            company_scope_clause(user), Designation.kind == "hnte", in_force_clause(on),
+            company_scope_clause(user), Designation.rung == "hnte", in_force_clause(on),
             Designation.valid_until.is_not(None),
             Designation.valid_until <= on + dt.timedelta(days=horizon_days),
             ~reapplying, ~recertified,
@@ -149,7 +149,7 @@ def stale_tracks(user: User, stale_days: int, moment: dt.datetime | None = None)
     moment = moment or now()
     cutoff = moment - dt.timedelta(days=stale_days)
     query = (
-        select(CultivationTrack.id, CultivationTrack.company_id, Company.name, CultivationTrack.target_kind,
+        select(CultivationTrack.id, CultivationTrack.company_id, Company.name, CultivationTrack.target_rung,
                CultivationTrack.year, CultivationTrack.status, CultivationTrack.status_since)
         .join(Company, Company.id == CultivationTrack.company_id)
         .where(company_scope_clause(user), CultivationTrack.status.in_(track_rules.OPEN_STATUSES),

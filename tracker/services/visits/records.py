@@ -1,8 +1,9 @@
 """Logging and editing visits (走访记录) with the follow-ups (诉求) raised during them.
 
-A visit and all its follow-ups are checked first and then written in one transaction: either the
-whole record is saved or nothing is. An officer may correct their own visit for
-VISIT_EDIT_WINDOW_DAYS after recording it; after that it is locked.
+A visit and all its follow-ups are checked first and then written in one unit of work: either the
+whole record is saved or nothing is, and the owners the follow-ups were handed to are notified in
+that same transaction. An officer may correct their own visit for a few days after recording it
+(VISIT_EDIT_WINDOW_DAYS, which the view passes in); after that it is locked.
 
 Decision: nobody else edits a visit, not even a manager or administrator. The notes are the
 officer's own account of what they saw; a manager who disagrees adds a visit or a follow-up of
@@ -14,10 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.clock import local, today
 from tracker.extensions import db
@@ -25,15 +24,18 @@ from tracker.models import Company, FollowUp, User, Visit
 from tracker.models.visit import FOLLOW_UP_CATEGORIES, VISIT_KINDS
 from tracker.rules import follow_ups as fu_rules
 from tracker.services import audit
-from tracker.services.errors import Conflict, Forbidden, NotFound, ServiceError
+from tracker.services.errors import Conflict, Forbidden, ServiceError
+from tracker.services.notifications import notify
+from tracker.services.scoping import company_scope_clause, get_company_for, get_company_record_for
+from tracker.services.unit_of_work import use_case
 from tracker.services.visits.follow_ups import FIELDS as FOLLOW_UP_FIELDS
 from tracker.services.visits.follow_ups import check_owner
-from tracker.services.scoping import company_scope_clause, get_company_for
 
 VISIT_FIELDS = ("company_id", "officer_id", "visited_on", "kind", "people_met", "summary", "next_planned_on")
 EDITABLE_FIELDS = ("visited_on", "kind", "people_met", "summary", "next_planned_on")
 EARLIEST_VISIT = dt.date(2023, 1, 1)  # the plan starts in 2023; older dates are typing errors
 MAX_PLAN_AHEAD_DAYS = 730
+DEFAULT_EDIT_WINDOW_DAYS = 7  # VISIT_EDIT_WINDOW_DAYS's default
 LOCKED_MESSAGE = "已超过可修改期限"
 CONFLICT_MESSAGE = "该走访记录已被修改，请刷新后重新编辑（您的修改未保存）"
 
@@ -52,13 +54,7 @@ class FollowUpInput:
 
 def get_visit_for(user: User, visit_id: int) -> Visit:
     """The visit if `user` may see its company; otherwise NotFound."""
-    visit = db.session.scalar(
-        select(Visit).join(Company, Company.id == Visit.company_id)
-        .where(Visit.id == visit_id, company_scope_clause(user))
-    )
-    if visit is None:
-        raise NotFound("走访记录不存在或您无权查看")
-    return visit
+    return get_company_record_for(user, Visit, visit_id, "走访记录不存在或您无权查看")
 
 
 def _check_visit_fields(data: dict, on: dt.date) -> dict:
@@ -101,11 +97,13 @@ def _check_follow_up(row: FollowUpInput, company: Company, raised_on: dt.date, a
     return {"description": description, "category": row.category, "owner_id": owner.id, "due_on": due_on}
 
 
+@use_case
 def log_visit(actor: User, company_id: int, data: dict, follow_ups: list[FollowUpInput] | None = None) -> Visit:
     """Record a visit and the follow-ups raised in it, all or nothing.
 
     Officers log visits for companies assigned to them, managers for their district; the visit's
-    officer is whoever logs it. Follow-up deadlines count from the visit date.
+    officer is whoever logs it. Follow-up deadlines count from the visit date. A follow-up handed
+    to someone other than the actor notifies its owner at once.
     """
     company = get_company_for(actor, company_id, db.session)
     values = _check_visit_fields(data, today())
@@ -113,30 +111,33 @@ def log_visit(actor: User, company_id: int, data: dict, follow_ups: list[FollowU
     visit = Visit(company_id=company.id, officer_id=actor.id, **values)
     db.session.add(visit)
     audit.record(actor.id, "visit.create", visit, after=audit.snapshot(visit, VISIT_FIELDS))
+    raised = []
     for row in rows:
         follow_up = FollowUp(company_id=company.id, visit_id=visit.id, status=fu_rules.OPEN, **row)
         db.session.add(follow_up)
         audit.record(actor.id, "follow_up.create", follow_up, after=audit.snapshot(follow_up, FOLLOW_UP_FIELDS))
-    db.session.commit()
+        raised.append(follow_up)
+    notify.follow_ups_assigned(actor, raised)
     return visit
 
 
-def _window_days() -> int:
-    return int(current_app.config.get("VISIT_EDIT_WINDOW_DAYS", 7))
+def edit_refusal(actor: User, visit: Visit, on: dt.date | None = None,
+                 window_days: int = DEFAULT_EDIT_WINDOW_DAYS) -> str | None:
+    """Why `actor` may not edit `visit` now (Chinese), or None when they may.
 
-
-def edit_refusal(actor: User, visit: Visit, on: dt.date | None = None, window_days: int | None = None) -> str | None:
-    """Why `actor` may not edit `visit` now (Chinese), or None when they may."""
+    `window_days`: how many days after recording the officer may still correct it.
+    """
     if visit.officer_id != actor.id:
         return "走访记录只能由记录人本人修改"
-    window = _window_days() if window_days is None else window_days
     recorded_on = local(visit.created_at).date()
-    if (on or today()) > recorded_on + dt.timedelta(days=window):
-        return f"{LOCKED_MESSAGE}（记录后{window}天内可修改），该记录已锁定"
+    if (on or today()) > recorded_on + dt.timedelta(days=window_days):
+        return f"{LOCKED_MESSAGE}（记录后{window_days}天内可修改），该记录已锁定"
     return None
 
 
-def edit_visit(actor: User, visit: Visit, data: dict, *, version: int | None, window_days: int | None = None) -> Visit:
+@use_case(conflict=CONFLICT_MESSAGE)
+def edit_visit(actor: User, visit: Visit, data: dict, *, version: int | None,
+               window_days: int = DEFAULT_EDIT_WINDOW_DAYS) -> Visit:
     """Correct one's own visit within the edit window; version-checked; every change audited."""
     refusal = edit_refusal(actor, visit, window_days=window_days)
     if refusal:
@@ -152,11 +153,6 @@ def edit_visit(actor: User, visit: Visit, data: dict, *, version: int | None, wi
     if not changed:
         return visit
     audit.record(actor.id, "visit.update", visit, before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise Conflict(CONFLICT_MESSAGE) from exc
     return visit
 
 

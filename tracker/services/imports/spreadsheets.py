@@ -16,6 +16,8 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from openpyxl import load_workbook
+
 from tracker.services.errors import ServiceError
 
 DEFAULT_MAX_UNCOMPRESSED = 50 * 1024 * 1024
@@ -122,8 +124,6 @@ def read_csv(data: bytes, limits: Limits) -> Table:
 def read_xlsx(data: bytes, limits: Limits) -> Table:
     """Parse the first sheet of an xlsx after the zip checks; row 1 is the header."""
     check_zip(data, limits)
-    from openpyxl import load_workbook
-
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001  openpyxl raises many kinds for a damaged file

@@ -3,6 +3,9 @@
 Who may do what: officers may look at the board and the track pages of their own companies
 (scoping already limits what they see); only managers and administrators move cards, reopen
 tracks, change lists and assignments, and see the funnel and the workload table.
+
+The blueprint was called `pipeline` (URLs under /pipeline/) before it took the name of the
+cultivation list; `redirect_old_pipeline_urls` keeps those links, bookmarks and e-mails working.
 """
 
 from __future__ import annotations
@@ -17,36 +20,53 @@ from werkzeug.datastructures import MultiDict
 
 from tracker.clock import today
 from tracker.companies.forms import LIST_ARGS, list_filters
+from tracker.cultivation.forms import AddTracksForm, AssignForm, BoardFilterForm, MoveForm, ReopenForm
 from tracker.extensions import db
 from tracker.main.template_helpers import add_company_action, add_company_section
 from tracker.models import Company
-from tracker.pipeline.forms import AddTracksForm, AssignForm, BoardFilterForm, MoveForm, ReopenForm
 from tracker.rules import cultivation as rules
 from tracker.rules.ladder import RUNG_BY_CODE
-from tracker.services.cultivation import tracks as cultivation, board as pipeline_queries
 from tracker.services.assignments.assign import BULK_LIMIT, assign_companies, assignable_officers
-from tracker.services.companies.queries import selected_company_ids
-from tracker.services.errors import Forbidden, ServiceError
 from tracker.services.assignments.workload import officer_workload
+from tracker.services.companies.queries import selected_company_ids
+from tracker.services.cultivation import board, tracks
+from tracker.services.errors import Forbidden, ServiceError
+from tracker.web.access import managers_required
 
-bp = Blueprint("pipeline", __name__, url_prefix="/pipeline")
+bp = Blueprint("cultivation", __name__, url_prefix="/cultivation")
 
-BOARD_ARGS = ("kind", "year", "district", "officer_id", "industry", "status", "page")
-
-
-def _require_manager() -> None:
-    if not (current_user.is_admin or current_user.is_manager):
-        abort(403)
+OLD_PREFIX = "/pipeline"  # the blueprint's URL prefix before the rename
+# The board's query arguments; `kind` is the old name of `rung`, still found in saved links.
+BOARD_ARGS = ("rung", "kind", "year", "district", "officer_id", "industry", "status", "page")
 
 
-def _board_filters(args) -> tuple[BoardFilterForm, pipeline_queries.BoardFilters]:
+@bp.before_app_request
+def redirect_old_pipeline_urls():
+    """Send /pipeline/... (the URLs before the rename) to /cultivation/..., method and query kept.
+
+    308 rather than 301/302 so that a POST stays a POST with its body (a form left open in a
+    browser tab still submits). Done before routing because no /pipeline rule exists any more.
+    """
+    path = request.path
+    if path != OLD_PREFIX and not path.startswith(OLD_PREFIX + "/"):
+        return None
+    target = request.script_root + bp.url_prefix + path[len(OLD_PREFIX):]
+    if request.query_string:
+        target += "?" + request.query_string.decode("utf-8", "replace")
+    return redirect(target, code=308)
+
+
+def _board_filters(args) -> tuple[BoardFilterForm, board.BoardFilters]:
+    if "rung" not in args and "kind" in args:
+        args = MultiDict(args)
+        args["rung"] = args["kind"]
     form = BoardFilterForm(args)
     form.validate()
-    kind = form.kind.data if form.kind.data in RUNG_BY_CODE and not form.kind.errors else "hnte"
+    rung = form.rung.data if form.rung.data in RUNG_BY_CODE and not form.rung.errors else "hnte"
     year = form.year.data if form.year.data and not form.year.errors else today().year
-    form.kind.data, form.year.data = kind, year
-    filters = pipeline_queries.BoardFilters(
-        kind=kind, year=year,
+    form.rung.data, form.year.data = rung, year
+    filters = board.BoardFilters(
+        rung=rung, year=year,
         district=(form.district.data or None) if current_user.is_admin and not form.district.errors else None,
         officer_id=form.officer_id.data if not form.officer_id.errors else None,
         industry=(form.industry.data or None) if not form.industry.errors else None,
@@ -60,9 +80,9 @@ def _safe_args(query_string: str | None, allowed: tuple[str, ...]) -> dict:
     return {k: v for k, v in pairs if k in allowed}
 
 
-@bp.route("/")
+@bp.route("/", endpoint="board")  # the function has another name: `board` is the query module
 @login_required
-def board():
+def board_page():
     """The board of one rung and year; `status` shows one whole column, a page at a time."""
     form, filters = _board_filters(request.args)
     stale_days = current_app.config["TRACK_STALE_DAYS"]
@@ -72,18 +92,18 @@ def board():
                    status_names=rules.STATUS_NAMES, today=today())
     status = form.status.data if not form.status.errors else None
     if status:
-        column = pipeline_queries.board_column(current_user, filters, status, today(), stale_days,
-                                               page=(form.page.data if not form.page.errors else None) or 1)
-        return render_template("pipeline/column.html", page=column, column=column.column, **context)
-    data = pipeline_queries.board(current_user, filters, today(), stale_days)
-    return render_template("pipeline/board.html", board=data, **context)
+        column = board.board_column(current_user, filters, status, today(), stale_days,
+                                    page=(form.page.data if not form.page.errors else None) or 1)
+        return render_template("cultivation/column.html", page=column, column=column.column, **context)
+    data = board.board(current_user, filters, today(), stale_days)
+    return render_template("cultivation/board.html", board=data, **context)
 
 
 def _back_to(form: MoveForm | ReopenForm, track_id: int):
     back = getattr(form, "back", None)
     if back is not None and back.data == "track":
-        return redirect(url_for("pipeline.track", track_id=track_id))
-    return redirect(url_for("pipeline.board", **_safe_args(back.data if back is not None else "", BOARD_ARGS)))
+        return redirect(url_for("cultivation.track", track_id=track_id))
+    return redirect(url_for("cultivation.board", **_safe_args(back.data if back is not None else "", BOARD_ARGS)))
 
 
 def _first_error(form) -> str:
@@ -94,34 +114,32 @@ def _first_error(form) -> str:
 
 
 @bp.route("/tracks/<int:track_id>/move", methods=["POST"])
-@login_required
+@managers_required
 def move(track_id: int):
     """Move a card through the state machine; a refusal is shown with its reason and changes nothing."""
-    _require_manager()
-    track = cultivation.get_track_for(current_user, track_id)
+    track = tracks.get_track_for(current_user, track_id)
     form = MoveForm()
     if not form.validate_on_submit():
         flash(f"{track.company.name}：{_first_error(form)}", "danger")
         return _back_to(form, track.id)
     recognition = None
     if form.to_status.data == rules.RECOGNIZED and form.granted_on.data:
-        recognition = cultivation.RecognitionData(
+        recognition = tracks.RecognitionData(
             granted_on=form.granted_on.data, reference=form.reference.data or None,
             valid_from=form.valid_from.data, valid_until=form.valid_until.data, batch=form.batch.data or None,
         )
     name = track.company.name
     try:
-        cultivation.move_track(current_user, track, form.to_status.data, reason=form.reason.data,
-                               version=form.version_number(), recognition=recognition)
+        tracks.move_track(current_user, track, form.to_status.data, reason=form.reason.data,
+                          version=form.version_number(), recognition=recognition)
     except Forbidden:
         abort(403)
     except ServiceError as exc:
-        db.session.rollback()
         flash(f"未能调整“{name}”：{exc.message}", "danger")
     else:
         message = f"已将“{name}”调整为“{rules.STATUS_NAMES[track.status]}”"
         if track.status == rules.RECOGNIZED:
-            message += f"，并已登记{RUNG_BY_CODE[track.target_kind].name}资质"
+            message += f"，并已登记{RUNG_BY_CODE[track.target_rung].name}资质"
         flash(message, "success")
     return _back_to(form, track.id)
 
@@ -130,57 +148,53 @@ def move(track_id: int):
 @login_required
 def track(track_id: int):
     """One track: its status, history of moves, related tracks, and the move/reopen forms."""
-    found = cultivation.get_track_for(current_user, track_id)
-    view = pipeline_queries.track_detail(found)
+    found = tracks.get_track_for(current_user, track_id)
+    view = board.track_detail(found)
     reopen_form = ReopenForm(formdata=None, year=found.year + 1)
-    allowed, others = pipeline_queries.move_targets(found.status)
-    return render_template("pipeline/track.html", view=view, track=found, can_manage=not current_user.is_officer,
+    allowed, others = board.move_targets(found.status)
+    return render_template("cultivation/track.html", view=view, track=found, can_manage=not current_user.is_officer,
                            allowed=allowed, others=others,
                            reopen_form=reopen_form, status_names=rules.STATUS_NAMES,
                            can_reopen=rules.can_reopen(found.status))
 
 
 @bp.route("/tracks/<int:track_id>/reopen", methods=["POST"])
-@login_required
+@managers_required
 def reopen(track_id: int):
     """Carry a rejected or withdrawn track into a later year as a new track (the old one stays)."""
-    _require_manager()
-    found = cultivation.get_track_for(current_user, track_id)
+    found = tracks.get_track_for(current_user, track_id)
     form = ReopenForm()
     if not form.validate_on_submit():
         flash(_first_error(form), "danger")
-        return redirect(url_for("pipeline.track", track_id=found.id))
+        return redirect(url_for("cultivation.track", track_id=found.id))
     try:
-        new = cultivation.reopen_track(current_user, found, form.year.data, reason=form.reason.data or None)
+        new = tracks.reopen_track(current_user, found, form.year.data, reason=form.reason.data or None)
     except ServiceError as exc:
-        db.session.rollback()
         flash(exc.message, "danger")
-        return redirect(url_for("pipeline.track", track_id=found.id))
+        return redirect(url_for("cultivation.track", track_id=found.id))
     flash(f"已转入{new.year}年培育名单（储备）", "success")
-    return redirect(url_for("pipeline.track", track_id=new.id))
+    return redirect(url_for("cultivation.track", track_id=new.id))
 
 
 @bp.route("/funnel")
-@login_required
+@managers_required
 def funnel():
     """pool → key → submitted → recognized with conversion rates, beside last year's."""
-    _require_manager()
     form, filters = _board_filters(request.args)
-    data = pipeline_queries.funnel(current_user, filters)
-    return render_template("pipeline/funnel.html", funnel=data, form=form, filters=filters,
+    data = board.funnel(current_user, filters)
+    return render_template("cultivation/funnel.html", funnel=data, form=form, filters=filters,
                            officers=assignable_officers(current_user, filters.district))
 
 
 @bp.route("/workload")
-@login_required
+@managers_required
 def workload():
     """Per officer: companies, visits this quarter, overdue visits, open and overdue follow-ups."""
-    _require_manager()
     district = request.args.get("district") or None if current_user.is_admin else None
     sort = request.args.get("sort", "name")
     data = officer_workload(current_user, today(), district=district, sort=sort,
                             descending=request.args.get("dir") == "desc")
-    return render_template("pipeline/workload.html", workload=data, district=district, sort=sort,
+    return render_template("cultivation/workload.html", workload=data, district=district, sort=sort,
                            descending=request.args.get("dir") == "desc")
 
 
@@ -225,7 +239,6 @@ def _run_bulk(form, action):
     except Forbidden:
         abort(403)
     except ServiceError as exc:
-        db.session.rollback()
         flash(exc.message, "danger")
         return back
     flash(message, "success" if done else "warning")
@@ -235,28 +248,26 @@ def _run_bulk(form, action):
 
 
 @bp.route("/tracks/add", methods=["POST"])
-@login_required
+@managers_required
 def add_tracks():
     """Bulk action of the company list: 加入培育名单."""
-    _require_manager()
     form = AddTracksForm()
 
     def action(ids):
-        result = cultivation.add_companies(current_user, ids, form.target_kind.data, form.year.data)
-        kind = RUNG_BY_CODE[form.target_kind.data].name
-        link = url_for("pipeline.board", kind=form.target_kind.data, year=form.year.data)
+        result = tracks.add_companies(current_user, ids, form.target_rung.data, form.year.data)
+        rung_name = RUNG_BY_CODE[form.target_rung.data].name
+        link = url_for("cultivation.board", rung=form.target_rung.data, year=form.year.data)
         message = Markup('已将{n}家企业加入{y}年{k}培育名单（储备）。<a href="{u}" class="alert-link">查看培育看板</a>').format(
-            n=len(result.created), y=form.year.data, k=kind, u=link)
+            n=len(result.created), y=form.year.data, k=rung_name, u=link)
         return result.created, result.skipped, message
 
     return _run_bulk(form, action)
 
 
 @bp.route("/assignments", methods=["POST"])
-@login_required
+@managers_required
 def assign():
     """Bulk action of the company list: 分配服务专员 (assign or reassign, history kept)."""
-    _require_manager()
     form = AssignForm()
 
     def action(ids):
@@ -268,10 +279,10 @@ def assign():
 
 def _company_tracks_section(user, company):
     """Card on the company page: its cultivation tracks, each linking to its history."""
-    tracks = pipeline_queries.company_tracks(user, company.id)
-    if not tracks and user.is_officer:
+    found = board.company_tracks(user, company.id)
+    if not found and user.is_officer:
         return ""
-    return Markup(render_template("pipeline/_company_tracks.html", tracks=tracks, company=company))
+    return Markup(render_template("cultivation/_company_tracks.html", tracks=found, company=company))
 
 
 def _company_actions(user, company):

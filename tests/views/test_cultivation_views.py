@@ -5,11 +5,11 @@ from sqlalchemy import func, select
 from tracker.clock import now
 from tracker.extensions import db
 from tracker.models import Assignment, CultivationTrack, Designation, TrackTransition
-from tracker.services.cultivation import tracks as svc
+from tracker.services.cultivation import tracks
 
 
-def _track(manager, company, kind="hnte", year=2026):
-    return db.session.get(CultivationTrack, svc.add_companies(manager, [company.id], kind, year).created[0])
+def _track(manager, company, rung="hnte", year=2026):
+    return db.session.get(CultivationTrack, tracks.add_companies(manager, [company.id], rung, year).created[0])
 
 
 def _transitions(track_id):
@@ -25,15 +25,15 @@ def test_board_shows_columns_cards_and_stale_flag(client, auth, factory):
     db.session.commit()
     _track(factory.user("admin"), factory.company("liyang", name="溧阳看板企业"))
     auth.login(manager)
-    html = client.get("/pipeline/?kind=hnte&year=2026").get_data(as_text=True)
+    html = client.get("/cultivation/?rung=hnte&year=2026").get_data(as_text=True)
     assert "2026年高新技术企业" in html and "新鲜企业" in html and "停滞企业" in html and "赵专员" in html
     assert "溧阳看板企业" not in html
     assert 'data-testid="count-pool">2<' in html
     stale_card = html[html.index(f'data-testid="card-{old.id}"'):]
     assert "停滞" in stale_card[:600] and "pipeline-card card mb-2 stale" in html
-    assert f'action="/pipeline/tracks/{fresh.id}/move"' in html
+    assert f'action="/cultivation/tracks/{fresh.id}/move"' in html
     # Column page lists the whole status.
-    column = client.get("/pipeline/?kind=hnte&year=2026&status=pool").get_data(as_text=True)
+    column = client.get("/cultivation/?rung=hnte&year=2026&status=pool").get_data(as_text=True)
     assert "新鲜企业" in column and "返回看板" in column
 
 
@@ -41,15 +41,15 @@ def test_refused_move_shows_the_reason_and_changes_nothing(client, auth, factory
     manager = factory.user("manager", "wujin")
     track = _track(manager, factory.company("wujin", name="拒绝企业"))
     auth.login(manager)
-    response = client.post(f"/pipeline/tracks/{track.id}/move", data={
-        "to_status": "submitted", "version": track.version, "back": "kind=hnte&year=2026",
+    response = client.post(f"/cultivation/tracks/{track.id}/move", data={
+        "to_status": "submitted", "version": track.version, "back": "rung=hnte&year=2026",
     }, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "不能从“储备”直接变更为“已申报”" in html and "可变更为：重点培育、退出" in html
     db.session.expire_all()
     assert db.session.get(CultivationTrack, track.id).status == "pool" and _transitions(track.id) == 1
     # Withdrawing needs a reason.
-    html = client.post(f"/pipeline/tracks/{track.id}/move", data={"to_status": "withdrawn"}, follow_redirects=True).get_data(as_text=True)
+    html = client.post(f"/cultivation/tracks/{track.id}/move", data={"to_status": "withdrawn"}, follow_redirects=True).get_data(as_text=True)
     assert "须填写原因" in html
     db.session.expire_all()
     assert db.session.get(CultivationTrack, track.id).status == "pool"
@@ -62,19 +62,19 @@ def test_moves_across_the_board_and_recognition_creates_the_designation(client, 
     auth.login(manager)
     for target in ("key", "submitted"):
         db.session.expire_all()
-        response = client.post(f"/pipeline/tracks/{track.id}/move", data={
+        response = client.post(f"/cultivation/tracks/{track.id}/move", data={
             "to_status": target, "version": db.session.get(CultivationTrack, track.id).version,
-            "back": "kind=hnte&year=2026&next=//evil.example",
+            "back": "rung=hnte&year=2026&next=//evil.example",
         })
         assert response.status_code == 302
-        assert response.headers["Location"].endswith("/pipeline/?kind=hnte&year=2026")
+        assert response.headers["Location"].endswith("/cultivation/?rung=hnte&year=2026")
     # 已认定 without the certificate data is refused with a message.
-    html = client.post(f"/pipeline/tracks/{track.id}/move", data={"to_status": "recognized"}, follow_redirects=True).get_data(as_text=True)
+    html = client.post(f"/cultivation/tracks/{track.id}/move", data={"to_status": "recognized"}, follow_redirects=True).get_data(as_text=True)
     assert "须填写认定日期" in html
     db.session.expire_all()
     assert db.session.get(CultivationTrack, track.id).status == "submitted"
     assert db.session.scalar(select(Designation.id).where(Designation.company_id == company.id)) is None
-    html = client.post(f"/pipeline/tracks/{track.id}/move", data={
+    html = client.post(f"/cultivation/tracks/{track.id}/move", data={
         "to_status": "recognized", "granted_on": "2026-11-20", "reference": "GR202632001234", "batch": "江苏省2026年第3批",
     }, follow_redirects=True).get_data(as_text=True)
     assert "已将“认定企业”调整为“已认定”，并已登记高新技术企业资质" in html
@@ -90,20 +90,20 @@ def test_bad_input_gives_a_message_not_a_500(client, auth, factory):
     track = _track(manager, factory.company("wujin"))
     auth.login(manager)
     for data in ({"to_status": "nonsense"}, {"to_status": "key", "granted_on": "2026-13-45"}, {}):
-        response = client.post(f"/pipeline/tracks/{track.id}/move", data=data, follow_redirects=True)
+        response = client.post(f"/cultivation/tracks/{track.id}/move", data=data, follow_redirects=True)
         assert response.status_code == 200
         assert "alert-danger" in response.get_data(as_text=True)
-    html = client.post(f"/pipeline/tracks/{track.id}/move", data={"to_status": "key", "version": "0"}, follow_redirects=True).get_data(as_text=True)
+    html = client.post(f"/cultivation/tracks/{track.id}/move", data={"to_status": "key", "version": "0"}, follow_redirects=True).get_data(as_text=True)
     assert "已被他人调整" in html
     db.session.expire_all()
     assert db.session.get(CultivationTrack, track.id).status == "pool"
-    assert client.get("/pipeline/?kind=bogus&year=abc").status_code == 200
+    assert client.get("/cultivation/?rung=bogus&year=abc").status_code == 200
     huge = "-99999999999999999999999"
-    assert client.get(f"/pipeline/?officer_id={huge}&page={huge}&status=pool").status_code == 200
-    html = client.post("/pipeline/assignments", data={"company_ids": [huge], "officer_id": huge},
+    assert client.get(f"/cultivation/?officer_id={huge}&page={huge}&status=pool").status_code == 200
+    html = client.post("/cultivation/assignments", data={"company_ids": [huge], "officer_id": huge},
                        follow_redirects=True).get_data(as_text=True)
     assert "alert-danger" in html
-    html = client.post("/pipeline/tracks/add", data={"company_ids": ["99999999999999999999"], "target_kind": "hnte", "year": 2026},
+    html = client.post("/cultivation/tracks/add", data={"company_ids": ["99999999999999999999"], "target_rung": "hnte", "year": 2026},
                        follow_redirects=True).get_data(as_text=True)
     assert "所选企业不正确" in html
 
@@ -116,17 +116,17 @@ def test_officer_views_own_board_but_cannot_move_or_manage(client, auth, factory
     mine.owner_id = officer.id
     db.session.commit()
     auth.login(officer)
-    html = client.get("/pipeline/?kind=hnte&year=2026").get_data(as_text=True)
+    html = client.get("/cultivation/?rung=hnte&year=2026").get_data(as_text=True)
     assert "专员的企业" in html and "别人的企业" not in html
     assert "/move" not in html and 'draggable="true"' not in html
-    assert client.get(f"/pipeline/tracks/{mine.id}").status_code == 200
-    assert client.post(f"/pipeline/tracks/{mine.id}/move", data={"to_status": "key"}).status_code == 403
-    assert client.post(f"/pipeline/tracks/{mine.id}/reopen", data={"year": 2027}).status_code == 403
-    assert client.get("/pipeline/funnel").status_code == 403
-    assert client.get("/pipeline/workload").status_code == 403
+    assert client.get(f"/cultivation/tracks/{mine.id}").status_code == 200
+    assert client.post(f"/cultivation/tracks/{mine.id}/move", data={"to_status": "key"}).status_code == 403
+    assert client.post(f"/cultivation/tracks/{mine.id}/reopen", data={"year": 2027}).status_code == 403
+    assert client.get("/cultivation/funnel").status_code == 403
+    assert client.get("/cultivation/workload").status_code == 403
     company = factory.company("wujin", officer=officer)
-    assert client.post("/pipeline/tracks/add", data={"company_ids": [company.id], "target_kind": "hnte", "year": 2026}).status_code == 403
-    assert client.post("/pipeline/assignments", data={"company_ids": [company.id], "officer_id": officer.id}).status_code == 403
+    assert client.post("/cultivation/tracks/add", data={"company_ids": [company.id], "target_rung": "hnte", "year": 2026}).status_code == 403
+    assert client.post("/cultivation/assignments", data={"company_ids": [company.id], "officer_id": officer.id}).status_code == 403
     db.session.expire_all()
     assert db.session.get(CultivationTrack, mine.id).status == "pool"
     assert db.session.scalar(select(func.count(CultivationTrack.id))) == 2
@@ -135,37 +135,37 @@ def test_officer_views_own_board_but_cannot_move_or_manage(client, auth, factory
 def test_track_page_and_reopen(client, auth, factory):
     manager = factory.user("manager", "wujin")
     track = _track(manager, factory.company("wujin", name="转入企业"), year=2025)
-    svc.move_track(manager, track, "withdrawn", reason="企业暂缓")
+    tracks.move_track(manager, track, "withdrawn", reason="企业暂缓")
     auth.login(manager)
-    html = client.get(f"/pipeline/tracks/{track.id}").get_data(as_text=True)
+    html = client.get(f"/cultivation/tracks/{track.id}").get_data(as_text=True)
     assert "企业暂缓" in html and "转入下一年度继续培育" in html
-    response = client.post(f"/pipeline/tracks/{track.id}/reopen", data={"year": 2025})
+    response = client.post(f"/cultivation/tracks/{track.id}/reopen", data={"year": 2025})
     assert response.status_code == 302
     assert "须晚于原年度" in client.get(response.headers["Location"]).get_data(as_text=True)
-    response = client.post(f"/pipeline/tracks/{track.id}/reopen", data={"year": 2026, "reason": "继续培育"})
+    response = client.post(f"/cultivation/tracks/{track.id}/reopen", data={"year": 2026, "reason": "继续培育"})
     new_id = db.session.scalar(select(CultivationTrack.id).where(CultivationTrack.year == 2026))
-    assert response.headers["Location"].endswith(f"/pipeline/tracks/{new_id}")
-    assert "由本记录转入" not in client.get(f"/pipeline/tracks/{new_id}").get_data(as_text=True)
-    assert "本记录由此转入" in client.get(f"/pipeline/tracks/{new_id}").get_data(as_text=True)
+    assert response.headers["Location"].endswith(f"/cultivation/tracks/{new_id}")
+    assert "由本记录转入" not in client.get(f"/cultivation/tracks/{new_id}").get_data(as_text=True)
+    assert "本记录由此转入" in client.get(f"/cultivation/tracks/{new_id}").get_data(as_text=True)
     other = factory.user("manager", "liyang")
     auth.logout()
     auth.login(other)
-    assert client.get(f"/pipeline/tracks/{track.id}").status_code == 404
-    assert client.post(f"/pipeline/tracks/{track.id}/move", data={"to_status": "key"}).status_code == 404
+    assert client.get(f"/cultivation/tracks/{track.id}").status_code == 404
+    assert client.post(f"/cultivation/tracks/{track.id}/move", data={"to_status": "key"}).status_code == 404
 
 
 def test_funnel_and_workload_pages(client, auth, factory):
     manager = factory.user("manager", "wujin")
     officer = factory.user("officer", "wujin", name="钱专员")
     track = _track(manager, factory.company("wujin", officer=officer))
-    svc.move_track(manager, track, "key")
+    tracks.move_track(manager, track, "key")
     auth.login(manager)
-    html = client.get("/pipeline/funnel?kind=hnte&year=2026").get_data(as_text=True)
+    html = client.get("/cultivation/funnel?rung=hnte&year=2026").get_data(as_text=True)
     assert "培育漏斗" in html and "<svg" in html and 'data-testid="funnel-key"' in html
     assert "100.0%" in html  # 1 of 1 reached 重点培育
-    html = client.get("/pipeline/workload").get_data(as_text=True)
+    html = client.get("/cultivation/workload").get_data(as_text=True)
     assert "钱专员" in html and f"/companies/?officer_id={officer.id}" in html
-    assert client.get("/pipeline/workload?sort=overdue_visits&dir=desc").status_code == 200
+    assert client.get("/cultivation/workload?sort=overdue_visits&dir=desc").status_code == 200
 
 
 def test_bulk_add_to_list_and_assign_from_the_company_list(client, auth, factory):
@@ -177,31 +177,76 @@ def test_bulk_add_to_list_and_assign_from_the_company_list(client, auth, factory
     foreign = factory.company("liyang", name="溧阳公司")
     auth.login(manager)
     # Ticked companies only, and only those the filtered list holds (c is filtered out, foreign out of scope).
-    response = client.post("/pipeline/tracks/add", data={
-        "company_ids": [a.id, c.id, foreign.id], "target_kind": "hnte", "year": 2027, "filters": "industry=新材料",
+    response = client.post("/cultivation/tracks/add", data={
+        "company_ids": [a.id, c.id, foreign.id], "target_rung": "hnte", "year": 2027, "filters": "industry=新材料",
     })
     assert response.status_code == 302 and "industry=" in response.headers["Location"]
     tracks = db.session.scalars(select(CultivationTrack.company_id)).all()
     assert tracks == [a.id]
     # All matching the filter.
-    html = client.post("/pipeline/tracks/add", data={
-        "all_matching": "y", "target_kind": "hnte", "year": 2027, "filters": "industry=新材料",
+    html = client.post("/cultivation/tracks/add", data={
+        "all_matching": "y", "target_rung": "hnte", "year": 2027, "filters": "industry=新材料",
     }, follow_redirects=True).get_data(as_text=True)
     assert "已将1家企业加入2027年高新技术企业培育名单" in html and "甲公司（已在2027年" in html
     assert sorted(db.session.scalars(select(CultivationTrack.company_id)).all()) == sorted([a.id, b.id])
     # Assign.
-    html = client.post("/pipeline/assignments", data={
+    html = client.post("/cultivation/assignments", data={
         "company_ids": [a.id, b.id, foreign.id], "officer_id": officer.id, "filters": "",
     }, follow_redirects=True).get_data(as_text=True)
     assert "已将2家企业分配给孙专员" in html
     open_rows = db.session.scalars(select(Assignment.company_id).where(Assignment.assigned_until.is_(None))).all()
     assert sorted(open_rows) == sorted([a.id, b.id])
     # Nothing ticked, or a bad id: a message, nothing done.
-    html = client.post("/pipeline/assignments", data={"officer_id": officer.id}, follow_redirects=True).get_data(as_text=True)
+    html = client.post("/cultivation/assignments", data={"officer_id": officer.id}, follow_redirects=True).get_data(as_text=True)
     assert "请先勾选企业" in html
-    html = client.post("/pipeline/assignments", data={"officer_id": officer.id, "company_ids": ["x"]}, follow_redirects=True).get_data(as_text=True)
+    html = client.post("/cultivation/assignments", data={"officer_id": officer.id, "company_ids": ["x"]}, follow_redirects=True).get_data(as_text=True)
     assert "所选企业不正确" in html
-    html = client.post("/pipeline/assignments", data={"company_ids": [c.id]}, follow_redirects=True).get_data(as_text=True)
+    html = client.post("/cultivation/assignments", data={"company_ids": [c.id]}, follow_redirects=True).get_data(as_text=True)
     assert "请选择服务专员" in html
-    html = client.post("/pipeline/tracks/add", data={"company_ids": [c.id], "target_kind": "hnte", "year": 1800}, follow_redirects=True).get_data(as_text=True)
+    html = client.post("/cultivation/tracks/add", data={"company_ids": [c.id], "target_rung": "hnte", "year": 1800}, follow_redirects=True).get_data(as_text=True)
     assert "年度须在2000至2100之间" in html
+
+
+def test_old_pipeline_urls_redirect_with_method_body_and_query(client, auth, factory):
+    manager = factory.user("manager", "wujin")
+    track = _track(manager, factory.company("wujin", name="旧链接企业"))
+    # Anonymous first: the redirect comes before the login check, so a bookmark lands on the new URL.
+    response = client.get("/pipeline/workload?sort=name")
+    assert response.status_code == 308 and response.headers["Location"] == "/cultivation/workload?sort=name"
+    auth.login(manager)
+    response = client.get("/pipeline/?kind=hnte&year=2026&status=pool")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/cultivation/?kind=hnte&year=2026&status=pool"
+    assert "旧链接企业" in client.get("/pipeline/?kind=hnte&year=2026", follow_redirects=True).get_data(as_text=True)
+    assert client.get("/pipeline").headers["Location"] == "/cultivation"
+    assert client.get(f"/pipeline/tracks/{track.id}").headers["Location"] == f"/cultivation/tracks/{track.id}"
+    # A POST is answered 308: the browser repeats the same POST, body included, at the new URL.
+    data = {"to_status": "key", "version": track.version}
+    response = client.post(f"/pipeline/tracks/{track.id}/move?from=old", data=data)
+    assert response.status_code == 308
+    assert response.headers["Location"] == f"/cultivation/tracks/{track.id}/move?from=old"
+    db.session.expire_all()
+    assert db.session.get(CultivationTrack, track.id).status == "pool"  # the redirect itself changes nothing
+    # (Werkzeug's test client cannot resend a body it has read, so the repeat is made here.)
+    html = client.open(response.headers["Location"], method=response.request.method, data=data,
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已将“旧链接企业”调整为“重点培育”" in html
+    db.session.expire_all()
+    assert db.session.get(CultivationTrack, track.id).status == "key"
+
+
+def test_board_reads_the_rung_from_rung_or_the_old_kind_argument(client, auth, factory):
+    manager = factory.user("manager", "wujin")
+    _track(manager, factory.company("wujin", name="瞪羚候选"), rung="gazelle")
+    auth.login(manager)
+    for query in ("rung=gazelle", "kind=gazelle", "rung=gazelle&kind=hnte"):
+        html = client.get(f"/cultivation/?{query}&year=2026").get_data(as_text=True)
+        assert "2026年瞪羚企业" in html and "瞪羚候选" in html, query
+        assert 'href="/cultivation/funnel?rung=gazelle&amp;year=2026"' in html or "kind=" in query, query
+    html = client.get("/cultivation/funnel?kind=gazelle&year=2026").get_data(as_text=True)
+    assert "培育漏斗 · 2026年瞪羚企业" in html
+    # The link in the bulk-add message uses the new name.
+    company = factory.company("wujin", name="新名单企业")
+    html = client.post("/cultivation/tracks/add", data={"company_ids": [company.id], "target_rung": "hnte", "year": 2027},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "/cultivation/?rung=hnte&amp;year=2027" in html

@@ -1,4 +1,4 @@
-"""Pipeline forms: shape only; the state machine and the services decide what a move means."""
+"""Cultivation list forms (培育名单): shape only; the state machine and the services decide what a move means."""
 
 from __future__ import annotations
 
@@ -6,24 +6,25 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from tracker.companies.forms import MAX_ID, MAX_PAGE, BulkForm, district_choices
+from tracker.companies.forms import MAX_ID, MAX_PAGE, BulkForm
 from tracker.rules.cultivation import STATUS_NAMES, STATUSES
 from tracker.rules.districts import INDUSTRIES
 from tracker.rules.ladder import RUNGS
+from tracker.web.forms import district_choices
 
-KIND_CHOICES = [(r.code, r.name) for r in RUNGS]
+RUNG_CHOICES = [(r.code, r.name) for r in RUNGS]
 YEAR_RANGE = NumberRange(min=2000, max=2100, message="年度须在2000至2100之间")
 
 
 class BoardFilterForm(FlaskForm):
-    """The board's and the funnel's query arguments."""
+    """The board's and the funnel's query arguments (`rung`; links made before the rename say `kind`)."""
 
     class Meta:
         csrf = False
 
-    kind = SelectField("目标资质", choices=KIND_CHOICES, validators=[Optional()])
+    rung = SelectField("目标资质", choices=RUNG_CHOICES, validators=[Optional()])
     year = IntegerField("年度", validators=[Optional(), YEAR_RANGE])
-    district = SelectField("辖区", choices=district_choices("全部辖区"), validators=[Optional()])
+    district = SelectField("辖区", choices=district_choices(blank="全部辖区"), validators=[Optional()])
     officer_id = IntegerField("服务专员", validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     industry = SelectField("产业领域", choices=[("", "全部领域")] + [(i, i) for i in INDUSTRIES], validators=[Optional()])
     status = SelectField("状态", choices=[("", "全部")] + [(s, STATUS_NAMES[s]) for s in STATUSES], validators=[Optional()])
@@ -45,6 +46,7 @@ class MoveForm(FlaskForm):
     batch = StringField("批次", validators=[Optional(), Length(max=64, message="批次不超过64字")])
 
     def version_number(self) -> int | None:
+        """The version of the card the user saw, for the service's conflict check."""
         try:
             return int(self.version.data) if self.version.data else None
         except ValueError:
@@ -61,7 +63,7 @@ class ReopenForm(FlaskForm):
 class AddTracksForm(BulkForm):
     """Bulk action from the company list: put companies on a cultivation list."""
 
-    target_kind = SelectField("目标资质", choices=KIND_CHOICES, validators=[DataRequired("请选择目标资质")])
+    target_rung = SelectField("目标资质", choices=RUNG_CHOICES, validators=[DataRequired("请选择目标资质")])
     year = IntegerField("培育年度", validators=[DataRequired("请填写培育年度"), YEAR_RANGE])
 
 

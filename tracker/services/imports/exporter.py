@@ -43,11 +43,11 @@ def designation_rows(actor: User | None = None) -> Iterator[list[Any]]:
         select(Designation, Company.uscc, Company.name)
         .join(Company, Company.id == Designation.company_id)
         .where(_live(actor))
-        .order_by(Company.uscc, Designation.kind, Designation.valid_from, Designation.id)
+        .order_by(Company.uscc, Designation.rung, Designation.valid_from, Designation.id)
     )
     for d, uscc, name in db.session.execute(query.execution_options(yield_per=_BATCH)):
         yield [
-            uscc, name, RUNG_BY_CODE[d.kind].name if d.kind in RUNG_BY_CODE else d.kind, d.reference,
+            uscc, name, RUNG_BY_CODE[d.rung].name if d.rung in RUNG_BY_CODE else d.rung, d.reference,
             d.granted_on, d.valid_from, d.valid_until, d.batch, d.revoked_on, d.revoke_reason,
         ]
 

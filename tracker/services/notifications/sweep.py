@@ -1,0 +1,201 @@
+"""The reminder sweep (提醒扫描): every due reminder of the city turned into outbox rows, once.
+
+`sweep(today)` finds every due reminder in a handful of aggregate queries over the whole city
+(tracker.services.notifications.queries, never a query per company), turns them into outbox rows
+and INSERTs them with ON CONFLICT DO NOTHING on the UNIQUE key (recipient, kind, subject, period):
+running the sweep twice, or in two processes at once, adds nothing. `run_daily` is what beat and
+`flask reminders sweep` call: the sweep of today plus the catch-up of this week's digests and this
+month's reports if their run is missing. Rules are level-triggered (tracker.rules.reminders), so a
+sweep of today also covers the days a sweep missed; past days are not re-swept, which would only
+resurrect stale reminders.
+
+Each sweep is one unit of work; its emails are published to the workers after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+
+from tracker import clock
+from tracker.extensions import db
+from tracker.models import Notification
+from tracker.models.notification import SKIPPED
+from tracker.rules import cadence
+from tracker.rules import reminders as rules
+from tracker.rules.reminders import Reminder, ReminderPolicy
+from tracker.services.notifications import digests, queries, runs
+from tracker.services.notifications.rows import (
+    UserInfo, active_users, insert_notifications, new_row, path_for, queue_emails,
+)
+from tracker.services.notifications.settings import batch_threshold, policy
+from tracker.services.unit_of_work import use_case
+from tracker.services.visits.due import due_visits
+
+log = logging.getLogger("tracker.reminders")
+
+INSERT_CHUNK = 500  # ids per IN list when reading back or merging a sweep's rows
+
+
+def due_reminders(today: dt.date, pol: ReminderPolicy | None = None) -> list[Reminder]:
+    """Every reminder due on `today`, from the rules applied to a few aggregate queries."""
+    pol = pol or policy()
+    found: list[Reminder] = []
+    found += rules.visit_reminders(due_visits(None, today, pol.cadence, min_state=cadence.DUE), today, pol)
+    horizon = today + dt.timedelta(days=pol.follow_up_ahead_days)
+    found += rules.follow_up_reminders(queries.follow_up_records(horizon), today, pol)
+    found += rules.certificate_reminders(queries.certificate_records(today, pol), today, pol)
+    if rules.annual_report_nudge(today, pol) is not None:
+        found += rules.annual_report_reminders(queries.hnte_companies(today), today, pol)
+    if rules.tech_sme_nudge(today, pol) is not None:
+        found += rules.tech_sme_reminders(queries.tech_sme_companies(today), today, pol)
+    found += rules.stale_track_reminders(queries.stale_tracks(today, pol), today, pol)
+    return found
+
+
+def _link(reminder: Reminder) -> str:
+    fallback = (path_for("companies.show", company_id=reminder.company_id) if reminder.company_id
+                else path_for("notifications.index"))
+    if reminder.link is None:
+        return fallback
+    endpoint, args = reminder.link
+    return path_for(endpoint, fallback, **dict(args))
+
+
+def _recipients(recipient: rules.Recipient, users: dict[int, UserInfo], managers: dict[str, list[int]], admins: list[int]) -> list[int]:
+    # An inactive or missing officer falls back to the district's managers, a district without a
+    # manager to the city administrators: a reminder always reaches someone responsible.
+    if recipient.role == rules.OFFICER and recipient.user_id in users:
+        return [recipient.user_id]
+    return managers.get(recipient.district or "", []) or admins
+
+
+def rows_for(reminders: list[Reminder], users: dict[int, UserInfo]) -> list[dict]:
+    """Outbox rows for reminders, resolved to accounts, one per key (the first wins)."""
+    managers: dict[str, list[int]] = defaultdict(list)
+    admins: list[int] = []
+    for u in users.values():
+        if u.role == "manager" and u.district:
+            managers[u.district].append(u.id)
+        elif u.role == "admin":
+            admins.append(u.id)
+    created = clock.now()
+    rows: dict[tuple, dict] = {}
+    for r in reminders:
+        link = _link(r)
+        for user_id in _recipients(r.recipient, users, managers, admins):
+            key = (user_id, r.kind, r.subject_key, r.period)
+            if key not in rows:
+                rows[key] = new_row(users[user_id], r.kind, r.subject_key, r.period, r.title, body=r.body, link=link,
+                                    urgent=r.urgent, company_id=r.company_id, payload=r.payload, created=created)
+    return [rows[k] for k in sorted(rows)]  # one order everywhere: concurrent sweeps never deadlock
+
+
+@dataclass
+class SweepResult:
+    """What a daily run did: reminders due, rows added and emailed, digests and reports created."""
+
+    today: dt.date
+    due: int = 0
+    created: int = 0
+    emailed: int = 0
+    digests: int | None = None  # None: not run
+    reports: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@use_case
+def sweep(today: dt.date | None = None) -> SweepResult:
+    """Turn every reminder due on `today` into outbox rows (idempotent), commit, then publish."""
+    today = today or clock.today()
+    reminders = due_reminders(today, policy())
+    users = active_users()
+    rows = rows_for(reminders, users)
+    added = insert_notifications(rows)
+    added = _batch_floods(added, users, today)
+    runs.record_run(runs.DAILY, today.isoformat(), len(added))
+    queue_emails(added)
+    log.info("reminder sweep %s: %d due, %d new rows", today, len(rows), len(added))
+    return SweepResult(today, due=len(rows), created=len(added), emailed=sum(1 for _, w in added if w))
+
+
+def _batch_floods(added: list[tuple[int, bool]], users: dict[int, UserInfo], today: dt.date) -> list[tuple[int, bool]]:
+    """Many new emails for one person in one sweep become one summary email (汇总提醒).
+
+    The reminders stay in the app one by one; only their emails are merged. Runs before the
+    commit, so no worker can have picked any of them. The summary's period carries its first row's
+    id: a later sweep's summary never collides with it, and two concurrent sweeps never share rows.
+    """
+    threshold = batch_threshold()
+    emailed = [i for i, wanted in added if wanted]
+    if not threshold or len(emailed) < threshold:
+        return added
+    rows = []
+    for start in range(0, len(emailed), INSERT_CHUNK):  # bounded IN lists: a city sweep adds 100,000+
+        rows += db.session.execute(
+            select(Notification.id, Notification.recipient_id, Notification.title, Notification.link, Notification.urgent)
+            .where(Notification.id.in_(emailed[start:start + INSERT_CHUNK]))
+        ).all()
+    rows.sort(key=lambda r: r.id)
+    by_user: dict[int, list] = defaultdict(list)
+    for row in rows:
+        by_user[row.recipient_id].append(row)
+    merged: set[int] = set()
+    summaries = []
+    created = clock.now()
+    for user_id, items in by_user.items():
+        if len(items) < threshold:
+            continue
+        merged.update(r.id for r in items)
+        urgent = sum(1 for r in items if r.urgent)
+        payload = {"items": [{"title": r.title, "link": r.link, "urgent": r.urgent} for r in items[:100]], "total": len(items)}
+        title = f"今日新增 {len(items)} 条提醒" + (f"（其中紧急 {urgent} 条）" if urgent else "")
+        summaries.append(new_row(users[user_id], rules.REMINDER_BATCH, "sweep", f"{today.isoformat()}/{items[0].id}", title,
+                                 link=path_for("notifications.index"), urgent=True, payload=payload, created=created))
+    if not merged:
+        return added
+    merged_ids = sorted(merged)
+    for start in range(0, len(merged_ids), INSERT_CHUNK):
+        db.session.execute(
+            update(Notification).where(Notification.id.in_(merged_ids[start:start + INSERT_CHUNK]))
+            .values(email_wanted=False, status=SKIPPED, last_error="已合并到汇总提醒邮件")
+            .execution_options(synchronize_session=False)
+        )
+    return [(i, wanted and i not in merged) for i, wanted in added] + insert_notifications(summaries)
+
+
+def run_daily(today: dt.date | None = None, now_local: dt.datetime | None = None) -> SweepResult:
+    """The daily job (beat 07:30 and `flask reminders sweep`): sweep today, then catch up.
+
+    Catch-up: if the weekly digests of this week or the monthly reports of this month are due
+    (Monday / the 1st, 08:00 local) and their run is not recorded — beat was down, or fired
+    twice and the second time was refused — they are created now. A gap since the last
+    successful sweep needs nothing more: the rules see today's state, which includes whatever
+    fell due on the missed days. The sweep, the digests and the reports commit one by one, so a
+    failing report never takes the day's reminders with it.
+    """
+    real_today = clock.today()
+    today = today or real_today
+    if now_local is None:
+        now_local = (dt.datetime.now(clock.TZ).replace(tzinfo=None) if today == real_today
+                     else dt.datetime.combine(today, dt.time.max))
+    previous = runs.last_successful_sweep()
+    result = sweep(today)
+    if previous is not None and (today - previous).days > 1:
+        result.notes.append(f"上次成功扫描为 {previous.isoformat()}，已按今日状态补发")
+    return catch_up(today, now_local, result)
+
+
+def catch_up(today: dt.date, now_local: dt.datetime, result: SweepResult | None = None) -> SweepResult:
+    """Create this week's digests and this month's reports if they are due and were not run."""
+    pol = policy()
+    result = result or SweepResult(today)
+    if now_local >= rules.digest_due_at(today, pol) and not runs.run_done(rules.DIGEST_WEEKLY, rules.iso_week(today)):
+        result.digests = digests.weekly_digests(today)
+    if now_local >= rules.report_due_at(today, pol) and not runs.run_done(rules.REPORT_MONTHLY, rules.month_key(today)):
+        result.reports = digests.monthly_reports(today)
+    return result
