@@ -17,8 +17,10 @@ from tracker.api.views import bp as api_bp
 from tracker.auditlog.views import bp as auditlog_bp
 from tracker.auth.loader import configure_login
 from tracker.auth.views import bp as auth_bp
+from tracker.calendar.views import bp as calendar_bp
 from tracker.candidates.views import bp as candidates_bp
 from tracker.celery_setup import celery_init_app
+from tracker.certificates.views import bp as certificates_bp
 from tracker.cli import register as register_cli
 from tracker.companies.views import bp as companies_bp
 from tracker.config import DEV_SECRET_KEY, INSTANCE, from_environment
@@ -114,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         auth_bp, main_bp, companies_bp, designations_bp, admin_bp, work_bp, visits_bp, cultivation_bp,
         auditlog_bp, indicators_bp, registries_bp, api_bp, imports_bp, notifications_bp, candidates_bp,
+        certificates_bp, calendar_bp,
     ):
         app.register_blueprint(blueprint)
 

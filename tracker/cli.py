@@ -6,6 +6,9 @@ import click
 from flask import Flask
 from flask_migrate import upgrade
 
+from tracker.candidates import cli as candidate_cli
+from tracker.calendar import cli as calendar_cli
+from tracker.certificates import cli as certificate_cli
 from tracker.imports import cli as import_cli
 from tracker.indicators import cli as indicator_cli
 from tracker.maintenance import cli as maintenance_cli
@@ -19,7 +22,9 @@ from tracker.services.ops import demo_city
 
 def register(app: Flask) -> None:
     """Add every command to the app's CLI: the general ones here, each feature's from its cli.py."""
-    for feature in (import_cli, indicator_cli, notification_cli, maintenance_cli):
+    for feature in (
+        import_cli, indicator_cli, notification_cli, maintenance_cli, calendar_cli, candidate_cli, certificate_cli,
+    ):
         feature.register(app)
 
     @app.cli.command("init-db")

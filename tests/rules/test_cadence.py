@@ -33,3 +33,12 @@ def test_custom_policy_and_cutoffs():
     assert c.visit_state(D(2026, 1, 1), D(2026, 1, 6), policy) == "escalated"
     cutoffs = c.last_visit_cutoffs(D(2026, 3, 31), policy)
     assert cutoffs["hnte"] == D(2026, 3, 1) and cutoffs["prospect"] == D(2025, 3, 31)
+
+
+def test_an_unassigned_company_is_due_from_the_day_it_lost_its_officer():
+    assert c.unassigned_since(D(2026, 5, 28), D(2024, 1, 1)) == D(2026, 5, 28)
+    assert c.unassigned_since(None, D(2026, 5, 30)) == D(2026, 5, 30)
+    since = c.unassigned_since(D(2026, 5, 28), D(2024, 1, 1))
+    # The same due date whatever day it is seen on: due, overdue, escalated on the usual ladder.
+    assert [c.visit_state(c.visit_due_on("prospect", None, None, since), D(2026, 5, 28) + dt.timedelta(days=n))
+            for n in (0, 13, 14, 43, 44)] == ["due", "due", "overdue", "overdue", "escalated"]

@@ -39,3 +39,20 @@ def test_rejection_requires_reason():
 def test_reopen_only_closed_unsuccessful():
     assert c.can_reopen("rejected") and c.can_reopen("withdrawn")
     assert not c.can_reopen("recognized") and not c.can_reopen("key")
+
+
+def test_move_path_goes_through_the_steps_the_table_allows():
+    assert c.move_path("pool", "submitted") == ["key", "submitted"]
+    assert c.move_path("pool", "recognized") == ["key", "submitted", "recognized"]
+    assert c.move_path("key", "withdrawn", reason="企业放弃") == ["withdrawn"]
+
+
+@pytest.mark.parametrize("current, wanted, message", [
+    ("recognized", "pool", "终结状态"),
+    ("submitted", "pool", "不能从“已申报”直接变更为“储备”"),
+    ("pool", "rejected", "须填写原因"),
+])
+def test_move_path_refuses_with_the_reason_of_the_table(current, wanted, message):
+    with pytest.raises(c.MoveRefused) as refused:
+        c.move_path(current, wanted)
+    assert message in refused.value.message

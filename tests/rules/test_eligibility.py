@@ -89,7 +89,7 @@ def test_condition_lookup_raises_for_unknown_code():
 
 def test_thresholds_for_returns_newest_set_not_after_year():
     later = dataclasses.replace(
-        BASE, year=2026, tech_sme=dataclasses.replace(BASE.tech_sme, staff_max=1000)
+        BASE, year=2026, tech_sme=dataclasses.replace(BASE.tech_sme, staff_cap=dataclasses.replace(BASE.tech_sme.staff_cap, value=D(1000)))
     )
     registry = (BASE, later)
     assert thresholds_for(2025, registry) is BASE
@@ -105,7 +105,7 @@ def test_thresholds_before_oldest_set_raise():
 
 def test_later_threshold_set_takes_effect_in_checks(monkeypatch):
     later = dataclasses.replace(
-        BASE, year=2026, tech_sme=dataclasses.replace(BASE.tech_sme, staff_max=1000)
+        BASE, year=2026, tech_sme=dataclasses.replace(BASE.tech_sme, staff_cap=dataclasses.replace(BASE.tech_sme.staff_cap, value=D(1000)))
     )
     monkeypatch.setattr(et, "THRESHOLD_SETS", (BASE, later))
     company = facts(fig(2024, staff_count=800), fig(2025, staff_count=800))
@@ -125,7 +125,7 @@ def good_hnte_facts(**overrides) -> CompanyFacts:
     latest = dict(
         staff_count=100, st_staff_count=20, revenue=1600, rd_expense=100,
         rd_expense_domestic=90, hightech_revenue=1200, ip_class1_count=1, ip_class2_count=0,
-        innovation_score=80,
+        innovation_score=80, key_field=True, major_incident=False,
     )
     latest.update(overrides)
     return facts(
@@ -138,7 +138,7 @@ def good_hnte_facts(**overrides) -> CompanyFacts:
 def test_hnte_all_met_is_eligible():
     result = check_hnte(good_hnte_facts(), Y)
     assert result.rung == "hnte" and result.year == Y
-    assert [c.status for c in result.conditions] == [MET] * 7
+    assert [c.status for c in result.conditions] == [MET] * 9  # the eight of 第十一条, R&D in two
     assert result.eligible is True
     assert result.missing_count == 0
     assert result.score is None
@@ -148,7 +148,8 @@ def test_hnte_nothing_known_is_all_unknown_not_failed():
     result = check_hnte(CompanyFacts(None, {}), Y)
     assert {c.status for c in result.conditions} == {UNKNOWN}
     assert result.eligible is None
-    assert result.missing_count == 7
+    assert result.missing_count == 7  # the two declarations are pending, not counted
+    assert len(result.pending) == 2
 
 
 @pytest.mark.parametrize(
@@ -308,7 +309,7 @@ def test_hnte_core_ip(class1, class2, expected):
 
 @pytest.mark.parametrize(
     "score, expected",
-    [("71", MET), ("70.99", FAILED), ("71.01", MET), ("100", MET), (None, UNKNOWN)],
+    [("71", MET), ("70", FAILED), ("70.01", MET), ("100", MET), (None, UNKNOWN)],
 )
 def test_hnte_innovation_score(score, expected):
     result = check_hnte(good_hnte_facts(innovation_score=score), Y)
@@ -753,3 +754,122 @@ def test_check_dispatches_by_rung_and_rejects_unknown_codes():
         "registered_one_year").status == FAILED
     with pytest.raises(ValueError):
         check("dragon", company, Y)
+
+
+# --------------------------------------------------------------------------- issue 16 defect 12
+
+
+@pytest.mark.parametrize("founded", [dt.date(2021, 3, 1), dt.date(2020, 12, 31)])
+def test_gazelle_growth_routes_fail_when_base_year_precedes_founding(founded):
+    # Evaluation 2024: base year 2020. A company founded after 2020 can never have 2020 figures,
+    # so routes 1 and 2 are not "数据不足" for ever: they fail, and say why.
+    rev = {2021: "800", 2022: "1500", 2023: "3000"}
+    staff = {2021: 50, 2023: 200}
+    result = check_gazelle(gazelle(founded=founded, rev=rev, staff=staff), 2024)
+    detail = result.condition("growth_path").detail
+    if founded.year > 2020:
+        assert status(result, "growth_path") == FAILED  # the scale routes fail on size
+        assert "路径1（营收成长）不满足" in detail and "路径2（人员成长）不满足" in detail
+        assert "2020 年尚未成立" in detail
+        assert result.eligible is False
+    else:  # founded during the base year: its 2020 figures could still be recorded
+        assert status(result, "growth_path") == UNKNOWN
+        assert "尚未成立" not in detail
+
+
+def test_gazelle_base_year_before_founding_still_passes_by_scale():
+    rev = {2022: "60000", 2023: "60000"}
+    result = check_gazelle(gazelle(founded=dt.date(2021, 3, 1), rev=rev, rd2023="3000"), 2024)
+    assert status(result, "growth_path") == MET
+
+
+# --------------------------------------------------------------------------- issue 16 defect 13
+
+
+def test_hnte_declarations_are_unknown_until_recorded():
+    result = check_hnte(good_hnte_facts(key_field=None, major_incident=None), Y)
+    assert status(result, "key_field") == UNKNOWN
+    assert status(result, "no_major_incident") == UNKNOWN
+    assert result.eligible is None
+    # What to record, in Chinese, on the condition itself.
+    assert "属于国家重点支持的高新技术领域" in result.condition("key_field").detail
+    assert "2023" in result.condition("no_major_incident").detail
+    # Declarations still to be recorded do not push a company out of the candidate lists.
+    assert {c.code for c in result.pending} == {"key_field", "no_major_incident"}
+    assert result.missing_count == 0
+
+
+@pytest.mark.parametrize(
+    "key_field, incident, key_status, incident_status",
+    [(True, False, MET, MET), (False, False, FAILED, MET), (True, True, MET, FAILED)],
+)
+def test_hnte_declarations_once_recorded(key_field, incident, key_status, incident_status):
+    result = check_hnte(good_hnte_facts(key_field=key_field, major_incident=incident), Y)
+    assert status(result, "key_field") == key_status
+    assert status(result, "no_major_incident") == incident_status
+    assert result.eligible is (key_status == MET and incident_status == MET)
+    assert result.pending == ()
+
+
+def test_hnte_declarations_are_read_from_the_year_before_applying():
+    company = good_hnte_facts()
+    figures = dict(company.figures)
+    figures[2024] = fig(2024, key_field=False, major_incident=True)  # not the year that counts
+    result = check_hnte(dataclasses.replace(company, figures=figures), Y)
+    assert status(result, "key_field") == MET
+    assert status(result, "no_major_incident") == MET
+
+
+def test_hnte_high_tech_share_says_total_income_is_approximated():
+    result = check_hnte(good_hnte_facts(), Y)
+    condition = result.condition("hightech_revenue_ratio")
+    assert "总收入" in condition.label
+    assert "以营业收入近似总收入" in condition.detail
+    assert any("以营业收入近似总收入" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(
+    "score, expected",
+    [("70", FAILED), ("71", MET), ("69", FAILED), ("70.5", MET)],
+)
+def test_hnte_innovation_score_70_itself_does_not_pass(score, expected):
+    # 工作指引: "综合得分达到70分以上（不含70分）为符合认定要求" — 70 is excluded by the text,
+    # although "以上" alone would include it (民法典第一千二百五十九条).
+    result = check_hnte(good_hnte_facts(innovation_score=score), Y)
+    assert status(result, "innovation_score") == expected
+    assert "> 70" in result.condition("innovation_score").label
+
+
+def test_hnte_bars_are_data_with_operator_and_source():
+    h = BASE.hnte
+    assert (h.innovation_score.op, h.innovation_score.value) == (">", D("70"))
+    assert "不含70分" in h.innovation_score.source and "第一千二百五十九条" in h.innovation_score.source
+    for bar in (h.st_staff_ratio, h.rd_domestic_ratio, h.hightech_revenue_ratio, h.registered_years,
+                *(b.ratio for b in h.rd_ratio_bands)):
+        assert bar.op == ">=" and "国科发火〔2016〕32号" in bar.source
+    assert "第十一条" in h.key_field_source and "第十一条" in h.no_major_incident_source
+
+
+def test_hnte_operator_change_is_a_data_change():
+    strict = dataclasses.replace(
+        BASE, hnte=dataclasses.replace(
+            BASE.hnte, st_staff_ratio=dataclasses.replace(BASE.hnte.st_staff_ratio, op=">")
+        ),
+    )
+    at_bar = good_hnte_facts(st_staff_count=10, staff_count=100)
+    assert status(check_hnte(at_bar, Y), "st_staff_ratio") == MET
+    assert status(check_hnte(at_bar, Y, strict), "st_staff_ratio") == FAILED
+    assert "> 10%" in check_hnte(at_bar, Y, strict).condition("st_staff_ratio").label
+
+
+def test_every_bar_of_every_rung_carries_an_operator_and_a_source():
+    bars = [v for group in (BASE.hnte, BASE.tech_sme, BASE.gazelle, BASE.unicorn)
+            for v in vars(group).values() if isinstance(v, et.Bar)]
+    bars += [b.ratio for b in BASE.hnte.rd_ratio_bands]
+    assert len(bars) >= 18
+    for bar in bars:
+        assert bar.op in (">=", ">", "<=", "<") and bar.source
+    assert (BASE.gazelle.st_spend_ratio.op, BASE.unicorn.unicorn_valuation_usd.op) == (">", ">")
+    assert BASE.tech_sme.staff_cap.op == "<=" and "国科发区〔2022〕2号" in BASE.tech_sme.staff_cap.source
+    with pytest.raises(ValueError):
+        et.Bar(D(1), "=>", "typo")

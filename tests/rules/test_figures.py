@@ -161,3 +161,19 @@ def test_check_figures_cleans_values_and_notes():
     assert checked.values["notes"] == "年报"
     assert rule.check_figures({"notes": "x" * rule.MAX_NOTES}, "2025", None, TODAY).errors == {}
     assert "year" in rule.check_figures({}, "", None, TODAY).errors
+
+
+@pytest.mark.parametrize("name", ["key_field", "major_incident"])
+def test_hnte_declarations_are_yes_no_flags_unknown_when_empty(name):
+    # Issue 16 defect 13: recorded per company and year, unknown until someone records them.
+    assert rule.FIELDS[name].kind == "flag"
+    assert rule.clean_value(name, "是") is True
+    assert rule.clean_value(name, "否") is False
+    assert rule.clean_value(name, "") is None
+    with pytest.raises(rule.FigureError, match="请选择“是”或“否”"):
+        rule.clean_value(name, "也许")
+
+
+def test_hnte_declaration_labels():
+    assert rule.FIELD_NAMES["key_field"] == "属于国家重点支持的高新技术领域"
+    assert "重大安全" in rule.FIELD_NAMES["major_incident"]

@@ -105,3 +105,92 @@ def test_formula_guard_of_the_exporter_is_undone_and_text_is_bounded():
     assert fmt.clean_text(1234.0) == "1234"
     with pytest.raises(fmt.CellError, match="内容过长"):
         fmt.clean_text("x" * 11, max_length=10)
+
+
+# --- money units (defect 15): 元 read as 万元 --------------------------------------------------
+
+@pytest.mark.parametrize("header, unit", [
+    ("营业收入(元)", "元"), ("营业收入（元）", "元"), ("营业收入(千元)", "千元"), ("营业收入(万元)", "万元"),
+    ("营业收入(亿元)", "亿元"), ("销售收入（单位：元）", "元"), ("revenue(元)", "元"), ("营业收入", None),
+    ("高新技术产品(服务)收入(元)", "元"),
+])
+def test_money_headers_carry_their_unit(header, unit):
+    hmap = fmt.map_headers(fmt.FIGURE_COLUMNS, ["uscc", "year", header])
+    field = "hightech_revenue" if header.startswith("高新") else "revenue"
+    assert hmap.positions[field] == 2 and hmap.unknown == []
+    assert hmap.units.get(field) == unit
+
+
+def test_a_unit_on_a_column_that_is_not_money_is_not_a_money_header():
+    hmap = fmt.map_headers(fmt.FIGURE_COLUMNS, ["uscc", "year", "职工总数(元)", "创新能力评价得分(元)"])
+    assert hmap.unknown == ["职工总数(元)", "创新能力评价得分(元)"] and hmap.units == {}
+
+
+@pytest.mark.parametrize("unit, cell, expected", [
+    ("元", "85,000,000", Decimal("8500.00")), ("元", 12345.0, Decimal("1.23")), ("千元", "85000", Decimal("8500.00")),
+    ("万元", "8500.5", Decimal("8500.50")), (None, 8500, Decimal("8500.00")), ("亿元", "0.85", Decimal("8500.00")),
+    ("元", "", None),
+])
+def test_money_is_converted_to_ten_thousand_yuan(unit, cell, expected):
+    column = next(c for c in fmt.FIGURE_COLUMNS if c.field == "revenue")
+    assert fmt.parse_cell(column, cell, unit=unit) == expected
+
+
+def test_money_converted_beyond_the_column_bound_is_refused():
+    with pytest.raises(fmt.CellError, match="数值过大"):
+        fmt.parse_money("99999999999", "亿元")
+    with pytest.raises(fmt.CellError, match="不能小于"):
+        fmt.parse_money("-5", "元")
+
+
+def test_implausible_money_is_a_warning_naming_the_assumed_unit():
+    assert fmt.implausible_money({"revenue": Decimal("8500"), "rd_expense": Decimal("600")}, {}) == {}
+    found = fmt.implausible_money({"revenue": Decimal("85000000")}, {})
+    assert set(found) == {"revenue"}
+    assert "表头未注明单位，已按万元读取" in found["revenue"] and "营业收入(元)" in found["revenue"]
+    explicit = fmt.implausible_money({"revenue": Decimal("85000000")}, {"revenue": "万元"})
+    assert "表头未注明单位" not in explicit["revenue"] and "10000000" in explicit["revenue"]
+    # R&D expense in 元 beside revenue in 万元: more than ten times the revenue.
+    mixed = fmt.implausible_money({"revenue": Decimal("8500"), "rd_expense": Decimal("600000")}, {})
+    assert set(mixed) == {"rd_expense"} and "10 倍" in mixed["rd_expense"]
+    assert fmt.implausible_money({"revenue": Decimal("0"), "rd_expense": Decimal("60")}, {}) == {}
+    # Each money column has a documented bound.
+    money = [c.field for c in fmt.FIGURE_COLUMNS if c.kind == "money"]
+    assert set(money) == set(fmt.MONEY_PLAUSIBLE_MAX)
+
+
+# --- the cultivation list (培育名单) ----------------------------------------------------------
+
+@pytest.mark.parametrize("cell, code", [
+    ("储备", "pool"), ("重点培育", "key"), ("已申报", "submitted"), ("已认定", "recognized"), ("未通过", "rejected"),
+    ("退出", "withdrawn"), ("pool", "pool"), (" KEY ", "key"), ("", None),
+])
+def test_track_status_from_its_chinese_name_or_code(cell, code):
+    assert fmt.parse_status(cell) == code
+
+
+def test_unknown_track_status_names_the_choices():
+    with pytest.raises(fmt.CellError, match="未知的培育状态：待定（可选：储备、重点培育、已申报、已认定、未通过、退出）"):
+        fmt.parse_status("待定")
+
+
+def test_track_columns_and_aliases():
+    hmap = fmt.map_headers(fmt.TRACK_COLUMNS, ["统一社会信用代码", "目标资质", "年度", "状态", "备注"])
+    assert hmap.positions == {"uscc": 0, "target_rung": 1, "year": 2, "status": 3, "note": 4} and hmap.missing == []
+    english = fmt.map_headers(fmt.TRACK_COLUMNS, ["uscc", "target", "year", "status", "note"])
+    assert english.positions == hmap.positions
+    assert fmt.KIND_NAMES["tracks"] == "培育名单"
+    assert fmt.template_headers("tracks") == ["统一社会信用代码", "企业名称", "目标资质", "年度", "状态", "备注"]
+
+
+def test_revenue_per_employee_beyond_any_company_is_a_warning():
+    assert fmt.implausible_money({"revenue": Decimal("900000"), "staff_count": 100}, {}) == {}
+    found = fmt.implausible_money({"revenue": Decimal("5000000"), "staff_count": 20}, {})
+    assert "每名职工" in found["revenue"]
+
+
+@pytest.mark.parametrize("text", ["甲\x00公司", "\x07", "名称\x1b"])
+def test_invisible_control_characters_are_refused(text):
+    with pytest.raises(fmt.CellError, match="控制字符"):
+        fmt.clean_text(text)
+    assert fmt.clean_text("第一行\r\n第二行\t") == "第一行\r\n第二行"

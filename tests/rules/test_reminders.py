@@ -60,6 +60,7 @@ class Ref:
     company_name: str = "甲公司"
     district: str = "wujin"
     registered_years: frozenset = frozenset()
+    filed_years: frozenset = frozenset()  # annual report years filed
 
 
 @dataclass

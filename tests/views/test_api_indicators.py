@@ -14,7 +14,7 @@ from tracker.services.accounts import users
 from tracker.services.errors import Forbidden, ServiceError
 from tracker.services.indicators import targets
 from tracker.services.indicators import tokens
-from tracker.services.indicators.rollup import roll_up
+from tracker.services.indicators.projection import indicators_json
 
 D = dt.date
 
@@ -37,9 +37,11 @@ def test_session_user_gets_the_same_json_as_the_cli(client, runner, factory, cit
     response = client.get("/api/v1/indicators?as_of=2026-11-24")
     assert response.status_code == 200 and response.is_json
     data = response.get_json()
-    assert data == roll_up(D(2026, 11, 24)).to_dict()
+    assert data == indicators_json(D(2026, 11, 24))
     assert data["indicators"][0]["actual"] == 3 and data["indicators"][0]["target"] == 6800
-    assert data["indicators"][0]["by_district"]["liyang"] == {"actual": 1, "target": 430}
+    liyang = data["indicators"][0]["by_district"]["liyang"]
+    assert (liyang["actual"], liyang["target"], liyang["projection"]["year_end"]) == (1, 430, 1)
+    assert data["indicators"][0]["projection"]["year_end"] == 3
     cli = runner.invoke(args=["indicators", "--as-of", "2026-11-24", "--json"])
     assert cli.exit_code == 0, cli.output
     assert json.loads(cli.output) == data
@@ -58,7 +60,9 @@ def test_manager_session_gets_only_their_district(client, factory, city):
     data = client.get("/api/v1/indicators?as_of=2026-11-24").get_json()
     first = data["indicators"][0]
     assert first["actual"] == 2 and first["target"] == 1953
-    assert first["by_district"] == {"wujin": {"actual": 2, "target": 1953}}
+    assert list(first["by_district"]) == ["wujin"]
+    assert {k: v for k, v in first["by_district"]["wujin"].items() if k != "projection"} == {"actual": 2, "target": 1953}
+    assert first["by_district"]["wujin"]["projection"]["today"] == 2 and first["projection"]["year_end"] == 2
 
 
 def test_denials(client, factory, city):

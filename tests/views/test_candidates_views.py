@@ -14,6 +14,7 @@ from sqlalchemy import select
 from tracker.clock import today
 from tracker.extensions import db
 from tracker.models import CompanyYearFigures, CultivationTrack
+from tracker.services.designations.grants import revoke_designation
 
 YEAR = today().year
 LATEST = YEAR - 1
@@ -190,3 +191,35 @@ def test_page_works_with_pagination(client, auth, factory, city, app):
     html = client.get("/candidates/?target=tech_sme&page=2").get_data(as_text=True)
     assert "武进超员企业" in html and "武进合格企业" not in html and "第 2 / 2 页" in html
     assert re.search(r'<td class="text-muted small d-none d-md-table-cell">2</td>', html)
+
+
+def test_recertifications_come_first_marked_and_exported(client, auth, factory):
+    """Issue 16 defect 2 on the page: a certificate ending this year is a candidate, first."""
+    ready = {**SME, "innovation_score": Decimal(80)}
+    first = factory.company("wujin", name="首次申报企业", founded_on=dt.date(2015, 1, 1))
+    renew = factory.company("wujin", name="到期重新认定企业", founded_on=dt.date(2015, 1, 1))
+    for company in (first, renew):
+        for year in (YEAR - 3, YEAR - 2, YEAR - 1):
+            figures(company, year, **ready)
+    factory.designation(renew, "hnte", dt.date(YEAR - 3, 12, 31))  # ends 30 Dec this year
+    auth.login(factory.user("manager", "wujin"))
+    html = client.get("/candidates/?target=hnte").get_data(as_text=True)
+    assert html.index("到期重新认定企业") < html.index("首次申报企业")
+    assert f"重新认定 · 现有资质至 {YEAR}-12-30" in html and "（其中重新认定 1 家）" in html
+    lines = client.get("/candidates/export?format=csv&target=hnte").get_data().decode("utf-8-sig").splitlines()
+    assert lines[0].endswith("重新认定（现有资质至）")
+    assert lines[1].startswith("1,到期重新认定企业") and lines[1].endswith(f"{YEAR}-12-30")
+
+
+def test_adding_a_company_revoked_this_year_is_refused_with_the_reason(client, auth, factory):
+    admin = factory.user("admin")
+    company = factory.company("wujin", name="被取消企业", founded_on=dt.date(2015, 1, 1))
+    cert = factory.designation(company, "hnte", dt.date(YEAR - 3, 12, 31))
+    revoke_designation(admin, cert, revoked_on=dt.date(YEAR, 1, 2), reason="不再符合条件")
+    auth.login(factory.user("manager", "wujin"))
+    html = client.post(
+        "/candidates/add?target=hnte", data={"company_ids": [company.id], "target": "hnte", "list_year": YEAR},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert f"该企业高企资格已于 {YEAR}-01-02 被取消，当年不得重新申请" in html
+    assert db.session.scalar(select(CultivationTrack.id)) is None

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from tracker.extensions import db
 from tracker.models import Company
 from tracker.rules.uscc import make_code
+from tracker.services.designations import grants
 
 
 def test_officer_sees_only_assigned_companies(client, auth, factory):
@@ -99,3 +100,26 @@ def test_markup_in_names_is_escaped(client, auth, factory):
     factory.company(name='"><script>alert(1)</script>')
     html = client.get("/companies/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_company_page_shows_every_rung_change_with_chinese_labels(client, auth, factory):
+    auth.login(factory.user("admin"))
+    company = factory.company(name="续期企业")
+    factory.designation(company, "hnte", dt.date(2020, 12, 2))           # last day 2023-12-01
+    factory.designation(company, "hnte", dt.date(2023, 12, 7))           # renewed 5 days later
+    factory.designation(company, "gazelle", dt.date(2022, 9, 1))
+    page = client.get(f"/companies/{company.id}").get_data(as_text=True)
+    assert 'data-testid="rung-events-hnte"' in page and 'data-testid="rung-events-gazelle"' in page
+    assert "重新认定" in page and "中断 5 天" in page and "到期" in page
+    assert "recertified" not in page and "lapsed" not in page
+
+
+def test_company_page_keeps_a_designation_revoked_on_its_grant_day(client, auth, factory):
+    admin = factory.user("admin")
+    auth.login(admin)
+    company = factory.company(name="撤销企业")
+    gazelle = factory.designation(company, "gazelle", dt.date(2024, 9, 1))
+    grants.revoke_designation(admin, gazelle, revoked_on=dt.date(2024, 9, 1), reason="材料不实")
+    page = client.get(f"/companies/{company.id}").get_data(as_text=True)
+    assert 'data-testid="rung-events-gazelle"' in page and "撤销" in page
+    assert "暂无资质记录" not in page

@@ -6,6 +6,7 @@ from tracker.clock import now
 from tracker.extensions import db
 from tracker.models import Assignment, CultivationTrack, Designation, TrackTransition
 from tracker.services.cultivation import tracks
+from tracker.services.designations.grants import revoke_designation
 
 
 def _track(manager, company, rung="hnte", year=2026):
@@ -250,3 +251,21 @@ def test_board_reads_the_rung_from_rung_or_the_old_kind_argument(client, auth, f
     html = client.post("/cultivation/tracks/add", data={"company_ids": [company.id], "target_rung": "hnte", "year": 2027},
                        follow_redirects=True).get_data(as_text=True)
     assert "/cultivation/?rung=hnte&amp;year=2027" in html
+
+
+def test_a_move_to_submitted_after_a_revocation_this_year_is_refused_with_the_reason(client, auth, factory):
+    """Issue 16 defect 4 on the board: disqualified in 2026, no 2026 application."""
+    admin = factory.user("admin")
+    manager = factory.user("manager", "wujin")
+    company = factory.company("wujin", name="被取消企业")
+    cert = factory.designation(company, "hnte", dt.date(2023, 11, 1))  # to 2026-10-31
+    track = _track(manager, company)
+    tracks.move_track(manager, track, "key")
+    revoke_designation(admin, cert, revoked_on=dt.date(2026, 4, 1), reason="不再符合认定条件")
+    auth.login(manager)
+    html = client.post(f"/cultivation/tracks/{track.id}/move", data={
+        "to_status": "submitted", "version": track.version, "back": "rung=hnte&year=2026",
+    }, follow_redirects=True).get_data(as_text=True)
+    assert "该企业高企资格已于 2026-04-01 被取消，当年不得重新申请" in html
+    db.session.expire_all()
+    assert db.session.get(CultivationTrack, track.id).status == "key" and _transitions(track.id) == 2

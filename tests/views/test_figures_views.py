@@ -10,6 +10,7 @@ from sqlalchemy import select
 from tracker.clock import today
 from tracker.extensions import db
 from tracker.models import CompanyYearFigures
+from tracker.services.candidates import profile
 
 FORM = {
     "year": "2024", "version": "0", "staff_count": "120", "st_staff_count": "30", "revenue": "8000",
@@ -120,3 +121,78 @@ def test_other_district_figures_are_404_for_officers_and_managers(client, auth, 
     assert [r.revenue for r in _rows()] == [Decimal("7.00")]
     auth.login(liyang_officer)  # the officer who serves it may
     assert client.get(f"/candidates/companies/{secret.id}/figures").status_code == 200
+
+
+def test_hnte_declarations_in_the_form_and_the_list(client, auth, factory):
+    # Issue 16 defect 13: two yes/no fields, "未知" until recorded, shown as 是/否 in the list.
+    manager = factory.user("manager", "wujin")
+    company = factory.company("wujin", founded_on=dt.date(2015, 1, 1))
+    auth.login(manager)
+    form_page = client.get(f"/candidates/companies/{company.id}/figures/edit?year=2024").get_data(as_text=True)
+    assert "属于国家重点支持的高新技术领域" in form_page and "重大安全" in form_page
+    assert 'name="key_field"' in form_page and 'name="major_incident"' in form_page
+    client.post(
+        f"/candidates/companies/{company.id}/figures/edit",
+        data={**FORM, "key_field": "1", "major_incident": "0"},
+    )
+    [row] = _rows()
+    assert (row.key_field, row.major_incident) == (True, False)
+    form_page = client.get(f"/candidates/companies/{company.id}/figures/edit?year=2024").get_data(as_text=True)
+    assert '<option selected value="1">是</option>' in form_page
+    html = client.get(f"/candidates/companies/{company.id}/figures").get_data(as_text=True)
+    assert "属于国家重点支持的高新技术领域" in html
+    response = client.post(
+        f"/candidates/companies/{company.id}/figures/edit",
+        data={**FORM, "version": "1", "key_field": "maybe"},
+    )
+    assert response.status_code == 200 and "请选择" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert _rows()[0].key_field is True
+
+
+
+def hnte_ready_years(company, latest):
+    """Three years of figures that pass every HNTE condition but the two declarations."""
+    for year in (latest - 2, latest - 1, latest):
+        db.session.add(CompanyYearFigures(
+            company_id=company.id, year=year, staff_count=100, st_staff_count=20, revenue=Decimal(5000),
+            rd_expense=Decimal(300), rd_expense_domestic=Decimal(250), total_cost=Decimal(4000),
+            total_assets=Decimal(5000), hightech_revenue=Decimal(4000), ip_class1_count=1, ip_class2_count=0,
+            innovation_score=Decimal(80),
+        ))
+    db.session.commit()
+
+
+def test_profile_shows_the_hnte_declarations_and_what_to_record(app, factory):
+    # Issue 16 defect 13, item 3: the profile lists the new conditions in Chinese, unknown until
+    # recorded, and says which year's figures to record them in.
+    company = factory.company("wujin", founded_on=dt.date(2015, 1, 1))
+    on = dt.date(2026, 6, 1)
+    hnte_ready_years(company, 2025)
+    assessment = profile.assess_company(company, on=on)
+    hnte = next(r for r in assessment.results if r.rung == "hnte")
+    assert hnte.eligible is None and {c.code for c in hnte.pending} == {"key_field", "no_major_incident"}
+    assert hnte.condition("key_field").detail == "尚未记录：请在 2025 年度数据中填写“属于国家重点支持的高新技术领域”（是/否）"
+    assert "待记录 2025 年：属于国家重点支持的高新技术领域、发生重大安全、质量、环境事故（是/否，在年度数据中填写）" in assessment.missing
+    assert "以营业收入近似总收入" in hnte.condition("hightech_revenue_ratio").detail
+    row = db.session.scalar(select(CompanyYearFigures).where(CompanyYearFigures.year == 2025))
+    row.key_field, row.major_incident = True, False
+    db.session.commit()
+    assessment = profile.assess_company(company, on=on)
+    hnte = next(r for r in assessment.results if r.rung == "hnte")
+    assert hnte.eligible is True and not any("待记录" in line for line in assessment.missing)
+    assert hnte.condition("no_major_incident").detail == "2025 年度数据记录：2025 年未发生"
+
+
+def test_candidates_page_shows_the_unrecorded_declarations_in_chinese(client, auth, factory):
+    manager = factory.user("manager", "wujin")
+    company = factory.company("wujin", name="待记录企业", founded_on=dt.date(2015, 1, 1))
+    year = today().year
+    hnte_ready_years(company, year - 1)
+    auth.login(manager)
+    html = client.get(f"/candidates/?target=hnte&year={year}").get_data(as_text=True)
+    assert "待记录企业" in html  # still listed: unrecorded declarations do not push it out
+    assert "《国家重点支持的高新技术领域》" in html
+    assert "申请认定前一年内未发生重大安全、重大质量事故或严重环境违法行为" in html
+    assert f"请在 {year - 1} 年度数据中填写" in html
+    assert "key_field" not in html and "major_incident" not in html  # no raw codes

@@ -7,11 +7,12 @@ import re
 import zipfile
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from tests.services.imports.import_helpers import COMPANY_HEADER, code, company_rows, csv_file
 from tracker.extensions import db
-from tracker.models import AuditEvent, Company
+from tracker.models import AuditEvent, Company, CultivationTrack, TrackTransition, User
 
 
 def _count(model) -> int:
@@ -64,7 +65,7 @@ def test_all_or_nothing_refusal_then_valid_rows_only(admin_client, app):
     rows[48][0] = "123"
     report = _upload(admin_client, csv_file(COMPANY_HEADER, rows))
     html = report.get_data(as_text=True)
-    assert "table-danger" in html and ">50<" in html and "统一社会信用代码应为18位" in html
+    assert "table-danger" in html and ">50<" in html and "应为18位" in html
     token = _token(html)
 
     refused = admin_client.post("/imports/commit", data={"token": token, "mode": "all"})
@@ -137,6 +138,9 @@ def test_only_administrators_may_import(app, client, auth, factory, role):
     assert _upload(client, csv_file(COMPANY_HEADER, company_rows(1))).status_code == 403
     assert client.post("/imports/commit", data={"token": "x" * 32, "mode": "all"}).status_code == 403
     assert client.get("/imports/template?kind=companies").status_code == 403
+    assert client.get("/imports/template?kind=tracks&format=xlsx").status_code == 403
+    assert _upload(client, csv_file(TRACK_HEADER, [[code(1), "高新技术企业", 2025, "储备"]]), "t.csv",
+                   kind="tracks").status_code == 403
     assert "数据导入" not in client.get("/").get_data(as_text=True)
     assert _count(Company) == 0
 
@@ -144,3 +148,39 @@ def test_only_administrators_may_import(app, client, auth, factory, role):
 def test_admin_sees_the_menu_entry(admin_client):
     assert "数据导入" in admin_client.get("/").get_data(as_text=True)
     assert code(1)  # helper sanity
+
+
+TRACK_HEADER = ["统一社会信用代码", "目标资质", "年度", "状态"]
+
+
+@pytest.mark.parametrize("kind", ["companies", "designations", "figures", "tracks"])
+def test_xlsx_templates_format_the_credit_code_column_as_text(admin_client, kind):
+    response = admin_client.get(f"/imports/template?kind={kind}&format=xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert f"import-{kind}-template.xlsx" in response.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert sheet["A1"].value == "统一社会信用代码"
+    assert sheet.column_dimensions["A"].number_format == "@" and sheet["A2"].number_format == "@"
+    assert admin_client.get(f"/imports/template?kind={kind}&format=xls").status_code == 404
+
+
+def test_the_page_offers_the_cultivation_list_and_says_how_money_units_work(admin_client):
+    html = admin_client.get("/imports/").get_data(as_text=True)
+    assert '<option value="tracks">培育名单</option>' in html
+    assert 'data-testid="template-tracks-xlsx"' in html and "目标资质" in html
+    assert "营业收入(元)" in html
+
+
+def test_cultivation_list_dry_run_then_commit_through_the_page(admin_client, app, factory):
+    admin = db.session.scalar(select(User).where(User.role == "admin"))
+    company = factory.company("wujin", uscc=code(1))
+    rows = [[code(1), "高新技术企业", 2025, "重点培育"], [code(2), "瞪羚企业", 2025, "储备"]]
+    html = _upload(admin_client, csv_file(TRACK_HEADER, rows), "名单.csv", kind="tracks").get_data(as_text=True)
+    assert "试导入报告 · 培育名单" in html and "将新增 1" in html and "系统中没有统一社会信用代码" in html
+    assert _count(CultivationTrack) == 0
+    result = admin_client.post("/imports/commit", data={"token": _token(html), "mode": "valid"})
+    assert "已导入" in result.get_data(as_text=True)
+    track = db.session.scalar(select(CultivationTrack))
+    assert (track.company_id, track.status) == (company.id, "key")
+    assert db.session.scalar(select(TrackTransition.by_id)) == admin.id

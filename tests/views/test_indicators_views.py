@@ -56,7 +56,8 @@ def login(client, factory, role, district="wujin"):
 
 def test_officer_gets_403_everywhere(client, factory, city):
     login(client, factory, "officer")
-    for url in ("/indicators/", "/indicators/drill?code=hnte_count", "/indicators/cohorts",
+    for url in ("/indicators/", "/indicators/drill?code=hnte_count", "/indicators/cohorts", "/indicators/gap",
+                "/indicators/gap/companies?code=hnte_count&year=2026&part=lapsing_without",
                 "/indicators/export.xlsx", "/indicators/targets", "/indicators/tokens"):
         assert client.get(url).status_code == 403, url
 
@@ -150,9 +151,11 @@ def test_projection_formula(client, factory, city, app):
     db.session.add(CultivationTrack(company_id=renewing.id, target_rung="hnte", year=2026, status="key"))
     db.session.commit()
     body = client.get("/indicators/").get_data(as_text=True)
-    # today 6 (4 + lapsing + renewing) + 4 × 75% − 1 (lapsing) = 8
-    assert re.search(r'data-testid="projection-hnte_count">8<', body)
-    assert "6 + 4 × 75% − 1 ≈ 8" in body
+    # today 6 (4 + lapsing + renewing) − 1 (lapsing) − 1 (renewing: counted through its track, which is
+    # not yet submitted) + 4 first applications × 75% = 7
+    assert re.search(r'data-testid="projection-hnte_count">7<', body)
+    assert "6 − 1 − 1 + 0 × 0%（上年无已评审的申报） + 4 × 75%（全市，4 条） ≈ 7" in body
+    assert 'data-testid="pacing-hnte_count">按时间均匀进度<' in body
 
 
 def test_cohorts_page(client, factory, city):
@@ -170,7 +173,7 @@ def test_export_has_both_layouts_scoped_and_safe(client, factory, city):
     response = client.get("/indicators/export.xlsx")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["指标任务年度分解表", "各辖市区分解表"]
+    assert book.sheetnames == ["指标任务年度分解表", "各辖市区分解表", "缺口分析"]
     annual = book["指标任务年度分解表"]
     assert annual["B4"].value == "高新技术企业数"
     assert annual["D3"].value == "目标" and annual["E3"].value == "实际"
@@ -217,3 +220,33 @@ def test_roll_up_and_drill_down_agree_on_the_view_city(app, factory, city):
         result = roll_up(TODAY, None, district)
         for figure in result.figures:
             assert drill_down(figure.code, TODAY, None, district).count() == figure.actual
+
+
+def test_gap_plan_page_for_a_manager_and_an_administrator(client, factory, city):
+    lapsing = factory.company("wujin", name="到期未申请企业")
+    factory.designation(lapsing, "hnte", D(2023, 12, 1))  # ends 2026-11-30, no re-application
+    db.session.commit()
+    login(client, factory, "manager", "wujin")
+    body = client.get("/indicators/gap?district=liyang").get_data(as_text=True)  # a district is an admin's choice
+    assert 'data-testid="scope">武进区' in body
+    assert "2026 年目标" in body and "2027 年目标" in body and "算法" in body
+    assert re.search(r'data-testid="lapsing-without-hnte_count-2026">1<', body)
+    link = re.search(r'href="([^"]*part=lapsing_without[^"]*)"', body).group(1).replace("&amp;", "&")
+    listed = client.get(link).get_data(as_text=True)
+    assert "到期未申请企业" in listed and 'data-testid="drill-total">1<' in listed
+    assert client.get("/indicators/gap/companies?code=hnte_count&year=2026&part=lapsing_without&district=liyang").status_code == 403
+    assert client.get("/indicators/gap/companies?code=hnte_count&year=abc&part=x").status_code == 400
+    assert client.get("/indicators/gap/companies?code=hnte_count&year=2026&part=nonsense").status_code == 404
+    assert client.get("/indicators/gap?as_of=2026-02-30").status_code == 200
+    menu = client.get("/indicators/").get_data(as_text=True)
+    assert 'href="/indicators/gap' in menu and "缺口分析" in menu
+    client.post("/logout")
+    login(client, factory, "admin")
+    city_body = client.get("/indicators/gap").get_data(as_text=True)
+    assert 'data-testid="scope">全市' in city_body
+    liyang = client.get("/indicators/gap?district=liyang").get_data(as_text=True)
+    assert 'data-testid="scope">溧阳' in liyang
+    book = load_workbook(io.BytesIO(client.get("/indicators/export.xlsx").data))
+    sheet = book["缺口分析"]
+    labels = [sheet.cell(r, 1).value for r in range(1, 40)]
+    assert "到期且未申请重新认定" in labels and "还需认定" in labels

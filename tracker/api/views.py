@@ -12,7 +12,7 @@ from flask_login import current_user
 from tracker.clock import today
 from tracker.rules.indicators import BadDate, parse_as_of
 from tracker.services.indicators.tokens import authenticate_token
-from tracker.services.indicators.rollup import roll_up
+from tracker.services.indicators.projection import indicators_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -51,6 +51,6 @@ def indicators():
         as_of = parse_as_of(request.args.get("as_of"), today())
     except BadDate as exc:
         return _error(400, exc.message)
-    response = jsonify(roll_up(as_of, user).to_dict())
+    response = jsonify(indicators_json(as_of, user))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -17,6 +17,7 @@ from tracker.rules.figures import FIELDS, field_label
 
 TARGET_CHOICES = [(r.code, r.name) for r in RUNGS]
 MAX_MISSING_LABELS = [("1", "符合条件或仅差一项"), ("0", "仅列出符合条件的企业")]
+FLAG_CHOICES = [("", "未知（未记录）"), ("0", "否"), ("1", "是")]
 
 
 class CandidateFilterForm(FlaskForm):
@@ -66,19 +67,24 @@ class FiguresForm(FlaskForm):
     ip_class2_count = StringField(field_label("ip_class2_count"))
     valuation = StringField(field_label("valuation"))
     financing_amount = StringField(field_label("financing_amount"))
-    is_listed = SelectField(field_label("is_listed"), choices=[("", "未知"), ("0", "否"), ("1", "是")])
+    # validate_choice=False: a value off the list reaches tracker.rules.figures, which answers
+    # in Chinese ("请选择“是”或“否”") instead of WTForms' English "Not a valid choice".
+    is_listed = SelectField(field_label("is_listed"), choices=FLAG_CHOICES, validate_choice=False)
     innovation_score = StringField(field_label("innovation_score"))
+    key_field = SelectField(field_label("key_field"), choices=FLAG_CHOICES, validate_choice=False)
+    major_incident = SelectField(field_label("major_incident"), choices=FLAG_CHOICES, validate_choice=False)
     notes = TextAreaField("备注（数据来源等）")
     submit = SubmitField("保存")
 
     FIGURE_FIELDS = tuple(FIELDS)
+    FLAG_FIELDS = tuple(name for name, spec in FIELDS.items() if spec.kind == "flag")
 
     def fill_from(self, row) -> None:
         """Show a stored row: numbers as typed (no trailing .00 on whole amounts)."""
         for name in self.FIGURE_FIELDS:
             value = getattr(row, name)
-            if name == "is_listed":
-                self.is_listed.data = "" if value is None else ("1" if value else "0")
+            if name in self.FLAG_FIELDS:
+                getattr(self, name).data = "" if value is None else ("1" if value else "0")
             elif value is None:
                 getattr(self, name).data = ""
             else:

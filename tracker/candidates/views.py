@@ -148,7 +148,7 @@ def add():
 
 EXPORT_HEADERS = (
     "排名", "企业名称", "统一社会信用代码", "所属辖区", "产业领域", "当前阶段", "服务专员",
-    "结论", "不满足的条件", "数据不足的条件", "已满足的条件", "科小评分",
+    "结论", "不满足的条件", "数据不足的条件", "已满足的条件", "科小评分", "重新认定（现有资质至）",
 )
 
 
@@ -177,6 +177,7 @@ def export():
             ranking.conditions_text(c.result, UNKNOWN),
             ranking.conditions_text(c.result, MET),
             c.result.score,
+            c.holds_until,
         )
         for i, c in enumerate(
             ranking.iter_candidates(

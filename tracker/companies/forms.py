@@ -30,7 +30,7 @@ class CompanyForm(FlaskForm):
     address = StringField("地址", validators=[Optional(), Length(max=255)])
     contact_name = StringField("联系人", validators=[Optional(), Length(max=64)])
     contact_phone = StringField("联系电话", validators=[Optional(), Length(max=32)])
-    accept_bad_check = BooleanField("确认录入校验位错误的早期代码（仅管理员）")
+    accept_bad_check = BooleanField("确认录入校验位（第17位或末位）错误的早期代码（仅管理员）")
     version = HiddenField()
     submit = SubmitField("保存")
 

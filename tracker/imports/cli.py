@@ -1,7 +1,8 @@
-"""Flask commands: `flask import companies|designations|figures FILE` and `flask export ... FILE`.
+"""Flask commands: `flask import companies|designations|figures|tracks FILE` and `flask export ... FILE`.
 
 The CLI runs as the system (no user): it sees every live company. It prints the same per-row
-report as the upload page and exits non-zero when there were errors and nothing was written.
+report as the upload page and exits non-zero when there were errors and nothing was written
+(so always in mode `all` when a row is refused, and after any dry run that found an error).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
+from tracker.rules.import_formats import KIND_NAMES
 from tracker.services.errors import ServiceError
 from tracker.services.imports import importer
 from tracker.services.imports.exporter import export_kind
@@ -51,7 +53,7 @@ def _import_command(kind: str):
         if report.has_errors and not report.committed:
             raise SystemExit(1)
 
-    command.__doc__ = f"Import {kind} from a CSV or xlsx file (docs/DOMAIN.md §8)."
+    command.__doc__ = f"Import {kind} ({KIND_NAMES[kind]}) from a CSV or xlsx file (docs/DOMAIN.md §8)."
     return command
 
 
@@ -60,11 +62,11 @@ def register(app: Flask) -> None:
 
     @app.cli.group("import")
     def import_group() -> None:
-        """Import companies, designations or yearly figures (dry run, then commit)."""
+        """Import companies, designations, yearly figures or cultivation lists (dry run, then commit)."""
 
     @app.cli.group("export")
     def export_group() -> None:
-        """Export companies, designations or yearly figures in the import layout (CSV or xlsx)."""
+        """Export companies, designations, yearly figures or cultivation lists in the import layout."""
 
     for kind in importer.KINDS:
         import_group.command(kind)(_import_command(kind))

@@ -92,15 +92,21 @@ def commit():
                            mode_names=importer.MODE_NAMES)
 
 
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @bp.route("/template")
 @login_required
 def template():
-    """An empty import file (header row only) for one import kind."""
+    """An empty import file (header row only) for one import kind: CSV, or xlsx (`format=xlsx`)
+    with the credit-code column formatted as text."""
     kind = request.args.get("kind", "")
-    if kind not in fmt.KIND_NAMES:
+    file_format = request.args.get("format", "csv")
+    if kind not in fmt.KIND_NAMES or file_format not in ("csv", "xlsx"):
         abort(404)
-    filename = f"import-{kind}-template.csv"
-    return Response(
-        importer.template_csv(kind), mimetype=CSV_MIMETYPE,
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
-    )
+    filename = f"import-{kind}-template.{file_format}"
+    if file_format == "xlsx":
+        data, mimetype = importer.template_xlsx(kind), XLSX_MIMETYPE
+    else:
+        data, mimetype = importer.template_csv(kind), CSV_MIMETYPE
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})

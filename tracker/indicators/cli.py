@@ -10,6 +10,7 @@ from flask import Flask
 from tracker.clock import today
 from tracker.rules.districts import DISTRICT_SHORT_NAMES
 from tracker.rules.indicators import BadDate, parse_as_of
+from tracker.services.indicators.projection import indicators_json
 from tracker.services.indicators.rollup import roll_up
 
 
@@ -25,10 +26,10 @@ def register(app: Flask) -> None:
             day = parse_as_of(as_of, today())
         except BadDate as exc:
             raise click.BadParameter(exc.message, param_hint="--as-of") from exc
-        result = roll_up(day)
         if as_json:
-            click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+            click.echo(json.dumps(indicators_json(day), ensure_ascii=False, indent=2))
             return
+        result = roll_up(day)
         click.echo(f"截至 {day.isoformat()}（{day.year} 年）全市指标：")
         for n, figure in enumerate(result.figures, start=1):
             target = "—" if figure.target is None else str(figure.target)

@@ -107,3 +107,28 @@ class TokenForm(FlaskForm):
                            validators=[InputRequired("请选择用户")])
     name = StringField("用途", validators=[DataRequired("请填写令牌用途"), Length(max=80, message="用途不超过80字")])
     submit = SubmitField("签发令牌")
+
+
+class GapPlanForm(FlaskForm):
+    """As-of date and (administrators) district of the gap plan; read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    as_of = StringField("截至日期", validators=[Optional(), Length(max=20), _check_date])
+    district = SelectField("辖区", choices=district_choices(blank="全市"), validators=[Optional()])
+
+
+class GapListForm(FlaskForm):
+    """Which number of the gap plan to list; unknown values are refused by the service (404)."""
+
+    class Meta:
+        csrf = False
+
+    code = StringField("指标", validators=[DataRequired("请选择指标"), Length(max=40)])
+    year = WholeNumberField("年度", validators=[InputRequired("请选择年度")])
+    part = StringField("类别", validators=[DataRequired("请选择类别"), Length(max=40)])
+    status = StringField("状态", validators=[Optional(), Length(max=16)])
+    kind = StringField("类别", validators=[Optional(), Length(max=16)])
+    as_of = StringField("截至日期", validators=[Optional(), Length(max=20), _check_date])
+    district = StringField("辖区", validators=[Optional(), Length(max=16)])

@@ -12,9 +12,14 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, fresh_login_required
 
 from tracker.clock import today
-from tracker.indicators.forms import CohortForm, DashboardForm, DrillForm, TokenForm, make_target_form, target_field_name
+from tracker.indicators.forms import (
+    CohortForm, DashboardForm, DrillForm, GapListForm, GapPlanForm, TokenForm, make_target_form, target_field_name,
+)
 from tracker.rules.districts import DISTRICT_CODES, DISTRICT_NAMES
-from tracker.rules.indicators import INDICATOR_BY_CODE, INDICATORS, PLAN_YEARS, parse_as_of, year_end
+from tracker.rules.cultivation import STATUS_NAMES
+from tracker.rules.indicators import (
+    INDICATOR_BY_CODE, INDICATORS, MIN_DECIDED_FOR_DISTRICT_RATE, PLAN_YEARS, RATE_SOURCE_NAMES, parse_as_of, year_end,
+)
 from tracker.rules.ladder import RUNG_BY_CODE
 from tracker.services.errors import ServiceError
 from tracker.services.exports import XLSX_MIMETYPE
@@ -22,6 +27,8 @@ from tracker.services.indicators import targets, tokens
 from tracker.services.indicators.cohorts import cohort
 from tracker.services.indicators.dashboard import cached_dashboard
 from tracker.services.indicators.drill_down import drill_down
+from tracker.services.indicators.gap_plan import ASSUMPTION_2027, gap_companies, gap_plan
+from tracker.services.indicators.projection import KIND_NAMES
 from tracker.services.indicators.workbook import indicator_workbook
 from tracker.web.access import managers_required, roles_required
 from tracker.web.charts import meter, trend_chart
@@ -82,7 +89,66 @@ def dashboard():
     return render_template(
         "indicators/dashboard.html", form=form, data=data, charts=charts, meters=meters, now=now,
         district=district, drill_url=drill_url, mismatches=mismatches,
-        district_indicators=[i for i in INDICATORS if i.has_district_targets],
+        district_indicators=[i for i in INDICATORS if i.has_district_targets], min_decided=MIN_DECIDED_FOR_DISTRICT_RATE,
+    )
+
+
+def gap_url(code: str, year: int, part: str, as_of: dt.date, district: str | None, **more) -> str:
+    """The list of companies behind one number of the gap plan."""
+    return url_for(
+        "indicators.gap_list", code=code, year=year, part=part, as_of=as_of.isoformat(), district=district or None,
+        **{k: v for k, v in more.items() if v},
+    )
+
+
+@bp.route("/gap", endpoint="gap_plan")
+@managers_required
+def gap_plan_page():
+    """缺口分析: what the district (or the city) must still do to reach this year's and 2027's targets."""
+    now = today()
+    form = GapPlanForm(request.args)
+    valid = form.validate()
+    as_of = parse_as_of(form.as_of.data, now) if valid else now
+    district = form.district.data or None
+    if not current_user.is_admin or district not in DISTRICT_CODES:
+        district = None
+    form.as_of.data = as_of.isoformat()
+    data = gap_plan(current_user, as_of, district, cache_seconds=current_app.config.get("CANDIDATES_CACHE_SECONDS", 0))
+    return render_template(
+        "indicators/gap_plan.html", form=form, data=data, district=district, gap_url=gap_url, drill_url=drill_url,
+        indicators=[i for i in INDICATORS if i.has_district_targets], status_names=STATUS_NAMES,
+        kind_names=KIND_NAMES, source_names=RATE_SOURCE_NAMES, assumption=ASSUMPTION_2027,
+    )
+
+
+def _bad_request(form):
+    """400 with the form's first error in Chinese (a query string that is not the right shape)."""
+    message = next(iter(e for errors in form.errors.values() for e in errors), "请求有误")
+    return render_template("errors/error.html", code=400, message=message), 400
+
+
+@bp.route("/gap/companies")
+@managers_required
+def gap_list():
+    """The companies behind one number of the gap plan."""
+    form = GapListForm(request.args)
+    if not form.validate():
+        return _bad_request(form)
+    as_of = parse_as_of(form.as_of.data, today())
+    result = gap_companies(
+        current_user, form.code.data, form.year.data, form.part.data, as_of, form.district.data or None,
+        form.status.data or None, form.kind.data or None,
+        cache_seconds=current_app.config.get("CANDIDATES_CACHE_SECONDS", 0),
+    )
+    page = result.page(request.args.get("page", 1, type=int) or 1, current_app.config["PAGE_SIZE"])
+    titles = {
+        "lapsing_without": "年底前到期、未申请重新认定", "lapsing_with": "年底前到期、已申请重新认定",
+        "pipeline": f"培育名单：{STATUS_NAMES.get(form.status.data, '')}（{KIND_NAMES.get(form.kind.data, '')}）",
+        "early": "培育名单：储备、重点培育（尚未申报）", "candidates": "符合条件、尚未纳入培育名单",
+    }
+    return render_template(
+        "indicators/gap_list.html", result=result, page=page, as_of=as_of, year=form.year.data,
+        title=titles.get(form.part.data, ""),
     )
 
 
@@ -92,8 +158,7 @@ def drill():
     """The records behind one number (exactly as many rows as the figure)."""
     form = DrillForm(request.args)
     if not form.validate():
-        message = next(iter(e for errors in form.errors.values() for e in errors), "请求有误")
-        return render_template("errors/error.html", code=400, message=message), 400
+        return _bad_request(form)
     as_of = parse_as_of(form.as_of.data, today())
     district = form.district.data or None
     result = drill_down(form.code.data, as_of, current_user, district)
@@ -121,10 +186,12 @@ def cohorts():
 @bp.route("/export.xlsx")
 @managers_required
 def export():
-    """Both tables of the plan, actual beside target, for the user's scope."""
+    """Both tables of the plan, actual beside target, and the gap plan, for the user's scope."""
     now = today()
     return send_file(
-        BytesIO(indicator_workbook(now, current_user)), mimetype=XLSX_MIMETYPE, as_attachment=True,
+        BytesIO(indicator_workbook(
+            now, current_user, cache_seconds=current_app.config.get("CANDIDATES_CACHE_SECONDS", 0),
+        )), mimetype=XLSX_MIMETYPE, as_attachment=True,
         download_name=f"指标完成情况_{now.isoformat()}.xlsx",
     )
 

@@ -43,11 +43,14 @@ NAV_ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("visits.follow_ups", "诉求办理", ("officer", "manager", "admin")),
     ("cultivation.board", "培育看板", ("manager", "admin", "officer")),
     ("candidates.index", "精准挖掘", ("manager", "admin")),
+    ("certificates.index", "高企资质维护", ("manager", "admin")),
     ("indicators.dashboard", "指标完成情况", ("manager", "admin")),
+    ("indicators.gap_plan", "缺口分析", ("manager", "admin")),
     ("cultivation.workload", "专员工作量", ("manager", "admin")),
     ("notifications.index", "消息", ("officer", "manager", "admin")),
     ("registries.index", "人才载体平台", ("manager", "admin")),
     ("imports.index", "数据导入", ("admin",)),
+    ("calendar.index", "节假日与评价窗口", ("admin",)),
 )
 
 

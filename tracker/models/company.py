@@ -91,6 +91,9 @@ class CompanyYearFigures(db.Model):
     financing_amount: Mapped[Decimal | None] = mapped_column(Money)
     is_listed: Mapped[bool | None] = mapped_column(Boolean)
     innovation_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    # HNTE declarations for the year (NULL: not recorded yet, so the pre-check says "数据不足"):
+    key_field: Mapped[bool | None] = mapped_column(Boolean)  # 属于国家重点支持的高新技术领域
+    major_incident: Mapped[bool | None] = mapped_column(Boolean)  # 发生重大安全、质量、环境事故
     notes: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     updated_at: Mapped[dt.datetime] = updated_at_column()
@@ -102,5 +105,5 @@ class CompanyYearFigures(db.Model):
     FIELDS = (
         "staff_count", "st_staff_count", "revenue", "rd_expense", "rd_expense_domestic",
         "total_cost", "total_assets", "hightech_revenue", "ip_class1_count", "ip_class2_count",
-        "valuation", "financing_amount", "is_listed", "innovation_score",
+        "valuation", "financing_amount", "is_listed", "innovation_score", "key_field", "major_incident",
     )

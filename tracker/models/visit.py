@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -63,12 +63,14 @@ class FollowUp(db.Model):
     description: Mapped[str] = mapped_column(Text)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     due_on: Mapped[dt.date | None] = mapped_column(Date)
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)  # counted without the year's 调休 notice
     status: Mapped[str] = mapped_column(String(16), default="open")
     resolution: Mapped[str | None] = mapped_column(Text)
     satisfaction: Mapped[str | None] = mapped_column(String(16))
     referred_unit: Mapped[str | None] = mapped_column(String(128))  # 交办单位
     referred_contact: Mapped[str | None] = mapped_column(String(64))
     referred_deadline: Mapped[dt.date | None] = mapped_column(Date)
+    referred_deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)  # likewise
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     chased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # 催办

@@ -54,6 +54,17 @@ def visit_due_on(
     return last_visited_on + dt.timedelta(days=policy.cadence(stage))
 
 
+def unassigned_since(last_assignment_end: dt.date | None, recorded_on: dt.date) -> dt.date:
+    """The day a company without an officer became unassigned (未分配服务专员): the end of its last
+    assignment, else the day it was recorded.
+
+    It is the `since` of `visit_due_on` for such a company: a fixed day, so the company is one
+    due item for its district manager (reminded once) that turns overdue and escalated on the
+    same ladder as any other, instead of a due date that follows today (docs/DOMAIN.md §7).
+    """
+    return last_assignment_end or recorded_on
+
+
 def visit_state(due_on: dt.date, today: dt.date, policy: CadencePolicy = DEFAULT_POLICY) -> str:
     """ok / upcoming / due / overdue / escalated for a due date seen on `today`."""
     late = (today - due_on).days

@@ -64,6 +64,27 @@ def check_move(from_status: str, to_status: str, *, reason: str | None = None) -
     return Move(from_status, to_status)
 
 
+def move_path(current: str, wanted: str, *, reason: str | None = None) -> list[str]:
+    """The statuses a track enters on its way from `current` to `wanted`, each step a move the
+    table allows (储备 → 已申报 passes through 重点培育), shortest first; MoveRefused when there is
+    no way (a closed status, a move back), with the reason of the direct move."""
+    paths = {current: [current]}
+    queue = [current]
+    while queue and wanted not in paths:
+        status = queue.pop(0)
+        for following in STATUSES:  # in the vocabulary's order: one answer for every file
+            if following in ALLOWED.get(status, frozenset()) and following not in paths:
+                paths[following] = [*paths[status], following]
+                queue.append(following)
+    if wanted not in paths:
+        check_move(current, wanted, reason=reason)  # raises with the reason of the direct move
+        raise MoveRefused("该状态变更不符合培育流程")
+    path = paths[wanted]
+    for before, after in zip(path, path[1:]):
+        check_move(before, after, reason=reason)
+    return path[1:]
+
+
 def can_reopen(status: str) -> bool:
     """A rejected or withdrawn track may be reopened as a new track in a later year."""
     return status in (REJECTED, WITHDRAWN)

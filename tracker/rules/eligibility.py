@@ -12,7 +12,9 @@ Which years are read, for evaluation year Y (an application or list made during 
   founded inside that window is judged on the years since its founding year, as the national rule
   does ("实际经营期不满三年的按实际经营时间计算"), and the condition's detail says so;
 - gazelle growth runs from base year Y − 4 to end year Y − 1 (2020 → 2023 for the 2024 notice);
-- "founded within N years" compares founding *years*: founded in year ≥ Y − N.
+- "founded within N years" compares founding *years*: founded in year ≥ Y − N;
+- a gazelle growth route whose base year Y − 4 precedes the founding year fails (the company
+  cannot have base-year figures), rather than waiting for them.
 Money is in 万元 (CNY 10,000); valuations are 万元 CNY and are converted with the thresholds'
 `cny_per_usd` where the rule is in US dollars. All arithmetic is Decimal; ratios are compared by
 cross-multiplication so a value exactly on a threshold is never lost to rounding.
@@ -29,6 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Iterable, Mapping
 
 from tracker.rules.eligibility_thresholds import (
+    Bar,
     CountBand,
     GazelleThresholds,
     RdRatioBand,
@@ -36,6 +39,7 @@ from tracker.rules.eligibility_thresholds import (
     Thresholds,
     thresholds_for,
 )
+from tracker.rules.figures import FIELD_NAMES as FIGURE_LABELS
 from tracker.rules.ladder import RUNG_CODES
 
 MET = "met"
@@ -58,6 +62,9 @@ _FIELD_NAMES = {
     "financing_amount": "股权融资额",
     "is_listed": "上市状态",
     "innovation_score": "创新能力评价得分",
+    # The declarations are named as the figures form and import template name them.
+    "key_field": FIGURE_LABELS["key_field"],
+    "major_incident": FIGURE_LABELS["major_incident"],
 }
 
 
@@ -83,6 +90,9 @@ class YearFigures:
     financing_amount: Decimal | None = None  # 当年股权融资额
     is_listed: bool | None = None  # 是否上市
     innovation_score: Decimal | None = None  # HNTE 创新能力评价得分 (0-100)
+    # HNTE declarations recorded per year (yes/no), read from the year before applying:
+    key_field: bool | None = None  # 主要产品（服务）的核心技术属于《国家重点支持的高新技术领域》
+    major_incident: bool | None = None  # 该年度发生重大安全、重大质量事故或严重环境违法行为
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,10 @@ class Condition:
     label: str
     detail: str
     status: str  # MET | FAILED | UNKNOWN
+    # A yes/no the company declares and an officer records (not a figure): while unrecorded it
+    # is unknown, but it does not count towards how far a company is from the rung (see
+    # EligibilityResult.missing_count), so recording it is the work a candidate list asks for.
+    declaration: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +126,7 @@ class EligibilityResult:
     year: int
     conditions: tuple[Condition, ...]
     score: Decimal | None = None  # tech SME score where it is fully determined, else None
+    notes: tuple[str, ...] = ()  # what the result approximates (e.g. total income by revenue)
 
     @property
     def met(self) -> tuple[Condition, ...]:
@@ -129,6 +144,11 @@ class EligibilityResult:
         return tuple(c for c in self.conditions if c.status == UNKNOWN)
 
     @property
+    def pending(self) -> tuple[Condition, ...]:
+        """Declarations (yes/no recorded per company and year) that are not recorded yet."""
+        return tuple(c for c in self.conditions if c.status == UNKNOWN and c.declaration)
+
+    @property
     def eligible(self) -> bool | None:
         """True when every condition is met, False when any failed, None when only data is missing."""
         if self.failed:
@@ -139,8 +159,12 @@ class EligibilityResult:
 
     @property
     def missing_count(self) -> int:
-        """Conditions not yet shown to be met (failed + unknown): fewer means closer, for ranking."""
-        return len(self.failed) + len(self.unknown)
+        """Conditions not yet shown to be met (failed + unknown), fewer meaning closer, for ranking.
+
+        Unrecorded declarations (`pending`) are left out: every company lacks them until an
+        officer asks, so counting them would push every company out of "差一项" lists.
+        """
+        return len(self.failed) + len(self.unknown) - len(self.pending)
 
     def condition(self, code: str) -> Condition:
         """The condition with machine code `code` (KeyError if the rung has none)."""
@@ -174,16 +198,14 @@ def _pct(num: Decimal | int, den: Decimal | int) -> str:
     return f"{ratio.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
 
 
-def _ratio_status(num: Any, den: Any, pct: Decimal, *, strict: bool = False) -> str:
-    """met/failed/unknown for num ÷ den ≥ pct% (or > pct% when strict), exact in Decimal."""
+def _bar_status(num: Any, den: Any, bar: Bar) -> str:
+    """met/failed/unknown for (num ÷ den in percent) `bar.op` `bar.value`, exact in Decimal."""
     num, den = _dec(num), _dec(den)
     if num is None or den is None:
         return UNKNOWN
     if den <= 0:
-        # No denominator means the ratio cannot be shown to reach the bar (e.g. no sales at all).
         return FAILED
-    lhs, rhs = num * 100, pct * den
-    return MET if (lhs > rhs if strict else lhs >= rhs) else FAILED
+    return MET if bar.passes(num * 100, bar.value * den) else FAILED
 
 
 def _band_points(num: Any, den: Any, bands: Iterable[ScoreBand]) -> int:
@@ -223,9 +245,10 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-_COUNT_FIELDS = frozenset(
-    {"staff_count", "st_staff_count", "ip_class1_count", "ip_class2_count", "is_listed"}
-)
+_COUNT_FIELDS = frozenset({
+    "staff_count", "st_staff_count", "ip_class1_count", "ip_class2_count", "is_listed",
+    "key_field", "major_incident",
+})
 
 
 def _value(facts: CompanyFacts, year: int, name: str) -> Any:
@@ -326,7 +349,10 @@ def check_hnte(
 
     `as_of` is the application date for "registered ≥ 1 year"; by default the thresholds'
     reference day in `year`. Single-year figures come from Y − 1, three-year sums from `hnte_window`.
-    High-tech revenue is compared with 营业收入, the closest figure we hold to the rule's 总收入.
+    High-tech revenue is compared with 营业收入, the closest figure we hold to the rule's 总收入;
+    the condition and `notes` say so. The two declarations of 第十一条（三）and（八）(key supported
+    field; no major incident in the year before applying) are read from Y − 1's figures and stay
+    unknown, and `pending`, until recorded. Each bar, operator and source is in `thresholds.hnte`.
     """
     t = thresholds or thresholds_for(year)
     h = t.hnte
@@ -335,21 +361,22 @@ def check_hnte(
     conditions: list[Condition] = []
 
     # Registered at least N years before the application date.
-    label = f"注册成立满 {h.registered_years} 年（以 {reference.isoformat()} 计）"
+    registered_years = int(h.registered_years.value)
+    label = f"注册成立满 {registered_years} 年（以 {reference.isoformat()} 计）"
     if facts.founded_on is None:
         conditions.append(Condition("registered_one_year", label, "成立日期未知", UNKNOWN))
     else:
-        ok = _add_years(facts.founded_on, h.registered_years) <= reference
+        ok = h.registered_years.passes(reference, _add_years(facts.founded_on, registered_years))
         verdict = "已满" if ok else "未满"
         conditions.append(Condition(
             "registered_one_year", label,
             f"成立于 {facts.founded_on.isoformat()}，至 {reference.isoformat()} {verdict} "
-            f"{h.registered_years} 年",
+            f"{registered_years} 年",
             MET if ok else FAILED,
         ))
 
     # S&T staff share, latest year.
-    label = f"科技人员占职工总数比例 ≥ {_num(h.st_staff_min_pct)}%"
+    label = f"科技人员占职工总数比例 {h.st_staff_ratio.symbol} {_num(h.st_staff_ratio.value)}%"
     st, staff = _value(facts, latest, "st_staff_count"), _value(facts, latest, "staff_count")
     missing = _missing(facts, [latest], ("st_staff_count", "staff_count"))
     if missing:
@@ -358,9 +385,7 @@ def check_hnte(
         detail = f"{latest} 年职工总数为 0"
     else:
         detail = f"{latest} 年科技人员 {_num(st)} 人 / 职工总数 {_num(staff)} 人 = {_pct(st, staff)}"
-    conditions.append(Condition(
-        "st_staff_ratio", label, detail, _ratio_status(st, staff, h.st_staff_min_pct)
-    ))
+    conditions.append(Condition("st_staff_ratio", label, detail, _bar_status(st, staff, h.st_staff_ratio)))
 
     # Three-year R&D intensity, banded by the latest year's sales.
     years, note = hnte_window(facts, year, t)
@@ -368,21 +393,22 @@ def check_hnte(
     band = _rd_band(h.rd_ratio_bands, latest_sales) if latest_sales is not None else None
     if band is not None:
         label = (
-            f"近三年研发费用占销售收入比例 ≥ {_num(band.min_pct)}%"
+            f"近三年研发费用占销售收入比例 {band.ratio.symbol} {_num(band.min_pct)}%"
             f"（{_rd_band_text(h.rd_ratio_bands, band)}）"
         )
     else:
         label = "近三年研发费用占销售收入比例达标（" + "；".join(
-            f"{_rd_band_text(h.rd_ratio_bands, b)} ≥ {_num(b.min_pct)}%" for b in h.rd_ratio_bands
+            f"{_rd_band_text(h.rd_ratio_bands, b)} {b.ratio.symbol} {_num(b.min_pct)}%"
+            for b in h.rd_ratio_bands
         ) + "）"
     suffix = f"；{note}" if note else ""
+    domestic_label = (
+        f"近三年境内研发费用占研发费用总额比例 {h.rd_domestic_ratio.symbol} "
+        f"{_num(h.rd_domestic_ratio.value)}%"
+    )
     if not years:
         conditions.append(Condition("rd_ratio", label, "尚无完整会计年度" + suffix, UNKNOWN))
-        conditions.append(Condition(
-            "rd_domestic_ratio",
-            f"近三年境内研发费用占研发费用总额比例 ≥ {_num(h.rd_domestic_min_pct)}%",
-            "尚无完整会计年度" + suffix, UNKNOWN,
-        ))
+        conditions.append(Condition("rd_domestic_ratio", domestic_label, "尚无完整会计年度" + suffix, UNKNOWN))
     else:
         missing = _missing(facts, years, ("rd_expense", "revenue"))
         if missing:
@@ -397,14 +423,14 @@ def check_hnte(
                 detail = (
                     f"{_span(years)}研发费用 {_num(rd_total)} 万元 / 销售收入 {_num(sales)} 万元 = "
                     f"{_pct(rd_total, sales)}；最近一年（{latest}）销售收入 {_num(latest_sales)} 万元，"
-                    f"适用 ≥ {_num(band.min_pct)}%"
+                    f"适用 {band.ratio.symbol} {_num(band.min_pct)}%"
                 )
             conditions.append(Condition(
-                "rd_ratio", label, detail + suffix, _ratio_status(rd_total, sales, band.min_pct)
+                "rd_ratio", label, detail + suffix, _bar_status(rd_total, sales, band.ratio)
             ))
 
         # Domestic share of the same R&D.
-        label = f"近三年境内研发费用占研发费用总额比例 ≥ {_num(h.rd_domestic_min_pct)}%"
+        label = domestic_label
         missing = _missing(facts, years, ("rd_expense_domestic", "rd_expense"))
         if missing:
             conditions.append(Condition(
@@ -422,11 +448,13 @@ def check_hnte(
                 )
             conditions.append(Condition(
                 "rd_domestic_ratio", label, detail + suffix,
-                _ratio_status(domestic, rd_total, h.rd_domestic_min_pct),
+                _bar_status(domestic, rd_total, h.rd_domestic_ratio),
             ))
 
-    # High-tech products and services share, latest year.
-    label = f"最近一年高新技术产品（服务）收入占总收入比例 ≥ {_num(h.hightech_revenue_min_pct)}%"
+    # High-tech products and services share of total income (总收入), latest year. We hold no
+    # total income (收入总额 − 不征税收入), so operating revenue stands in for it and the result says so.
+    bar = h.hightech_revenue_ratio
+    label = f"近一年高新技术产品（服务）收入占同期总收入比例 {bar.symbol} {_num(bar.value)}%"
     ht, revenue = _value(facts, latest, "hightech_revenue"), _value(facts, latest, "revenue")
     missing = _missing(facts, [latest], ("hightech_revenue", "revenue"))
     if missing:
@@ -439,8 +467,7 @@ def check_hnte(
             f"{_pct(ht, revenue)}"
         )
     conditions.append(Condition(
-        "hightech_revenue_ratio", label, detail,
-        _ratio_status(ht, revenue, h.hightech_revenue_min_pct),
+        "hightech_revenue_ratio", label, f"{detail}；{TOTAL_INCOME_NOTE}", _bar_status(ht, revenue, bar),
     ))
 
     # Core IP: at least one class I or class II item.
@@ -460,8 +487,14 @@ def check_hnte(
         detail = (detail + "；" if detail else "") + _missing_text(missing)
     conditions.append(Condition("core_ip", label, detail, status))
 
+    conditions.append(_declaration(
+        facts, latest, "key_field", "主要产品（服务）的核心技术属于《国家重点支持的高新技术领域》",
+        met_when=True, met_text="属于", failed_text="不属于",
+    ))
+
     # Innovation capability score (IP 30, transfer of results 30, R&D management 20, growth 20).
-    label = f"企业创新能力评价得分 ≥ {_num(h.innovation_score_min)} 分"
+    bar = h.innovation_score
+    label = f"企业创新能力评价得分 {bar.symbol} {_num(bar.value)} 分"
     score = _value(facts, latest, "innovation_score")
     if score is None:
         conditions.append(Condition(
@@ -470,10 +503,38 @@ def check_hnte(
     else:
         conditions.append(Condition(
             "innovation_score", label, f"{latest} 年评价得分 {_num(score)} 分",
-            MET if score >= h.innovation_score_min else FAILED,
+            MET if bar.passes(score) else FAILED,
         ))
 
-    return EligibilityResult("hnte", year, tuple(conditions), None)
+    conditions.append(_declaration(
+        facts, latest, "major_incident", "申请认定前一年内未发生重大安全、重大质量事故或严重环境违法行为",
+        met_when=False, met_text=f"{latest} 年未发生", failed_text=f"{latest} 年发生过",
+        code="no_major_incident",
+    ))
+
+    return EligibilityResult("hnte", year, tuple(conditions), None, notes=(TOTAL_INCOME_NOTE,))
+
+
+TOTAL_INCOME_NOTE = "以营业收入近似总收入（未记录总收入）"
+
+
+def _declaration(
+    facts: CompanyFacts, year: int, name: str, label: str, *, met_when: bool, met_text: str,
+    failed_text: str, code: str | None = None,
+) -> Condition:
+    """A yes/no condition recorded in year `year`'s figures; unknown (and pending) until recorded."""
+    value = _value(facts, year, name)
+    field_name = _FIELD_NAMES[name]
+    if value is None:
+        return Condition(
+            code or name, label,
+            f"尚未记录：请在 {year} 年度数据中填写“{field_name}”（是/否）", UNKNOWN, declaration=True,
+        )
+    return Condition(
+        code or name, label,
+        f"{year} 年度数据记录：{met_text if value == met_when else failed_text}",
+        MET if value == met_when else FAILED, declaration=True,
+    )
 
 
 # --------------------------------------------------------------------------- tech SME 科技型中小企业
@@ -602,13 +663,12 @@ def tech_sme_score(figures: YearFigures, thresholds: Thresholds | None = None) -
     return TechSmeScore(st_part, rd_part, ip_part)
 
 
-def _cap_condition(
-    code: str, label: str, year: int, name: str, value: Any, cap: Any, unit: str
-) -> Condition:
+def _cap_condition(code: str, label: str, year: int, name: str, value: Any, cap: Bar, unit: str) -> Condition:
+    label = f"{label} {cap.symbol} {_num(cap.value)} {unit}"
     if value is None:
         return Condition(code, label, f"缺少 {year} 年{name}", UNKNOWN)
     return Condition(
-        code, label, f"{year} 年{name} {_num(value)} {unit}", MET if value <= cap else FAILED
+        code, label, f"{year} 年{name} {_num(value)} {unit}", MET if cap.passes(value) else FAILED
     )
 
 
@@ -624,17 +684,12 @@ def check_tech_sme(facts: CompanyFacts, year: int, thresholds: Thresholds | None
     latest = year - 1
     figures = facts.figures.get(latest) or YearFigures(latest)
     conditions = [
+        _cap_condition("staff_cap", "职工总数", latest, "职工总数", figures.staff_count, ts.staff_cap, "人"),
         _cap_condition(
-            "staff_cap", f"职工总数 ≤ {_num(ts.staff_max)} 人", latest, "职工总数",
-            figures.staff_count, ts.staff_max, "人",
+            "revenue_cap", "年销售收入", latest, "销售收入", _dec(figures.revenue), ts.revenue_cap, "万元",
         ),
         _cap_condition(
-            "revenue_cap", f"年销售收入 ≤ {_num(ts.revenue_max)} 万元", latest, "销售收入",
-            _dec(figures.revenue), ts.revenue_max, "万元",
-        ),
-        _cap_condition(
-            "assets_cap", f"资产总额 ≤ {_num(ts.assets_max)} 万元", latest, "资产总额",
-            _dec(figures.total_assets), ts.assets_max, "万元",
+            "assets_cap", "资产总额", latest, "资产总额", _dec(figures.total_assets), ts.assets_cap, "万元",
         ),
     ]
     score = tech_sme_score(figures, t)
@@ -646,14 +701,12 @@ def check_tech_sme(facts: CompanyFacts, year: int, thresholds: Thresholds | None
             MET,
         ))
     else:
-        label = f"综合评价得分 ≥ {ts.pass_score} 分"
+        mark = ts.pass_mark
+        label = f"综合评价得分 {mark.symbol} {_num(mark.value)} 分"
         detail = f"{latest} 年评分 {score.text()}；" + "；".join(p.detail for p in score.parts)
-        if score.low >= ts.pass_score:
-            status = MET
-        elif score.high < ts.pass_score:
-            status = FAILED
-        else:
-            status = UNKNOWN
+        # The score is a range while data is missing: settled when both ends agree.
+        low_ok, high_ok = mark.passes(score.low), mark.passes(score.high)
+        status = MET if low_ok and high_ok else (FAILED if not (low_ok or high_ok) else UNKNOWN)
         conditions.append(Condition("score", label, detail, status))
 
         part = score.st_staff
@@ -700,6 +753,12 @@ def _gazelle_paths(facts: CompanyFacts, year: int, g: GazelleThresholds) -> list
     since = year - g.growth_founded_since_offset
     founded = _founded_since(facts, since)
     founded = (founded[0], f"{since} 年及以后成立：{founded[1]}")
+    # A company founded after the base year can never have base-year figures: the growth routes
+    # are settled (failed), not waiting for data that cannot exist.
+    not_yet = (
+        (FAILED, f"{base} 年尚未成立，无 {base} 年基数")
+        if facts.founded_on is not None and facts.founded_on.year > base else None
+    )
 
     # Route 1: revenue base, revenue growth, and growth in the end year.
     rev_base, rev_end = _value(facts, base, "revenue"), _value(facts, end, "revenue")
@@ -718,7 +777,7 @@ def _gazelle_paths(facts: CompanyFacts, year: int, g: GazelleThresholds) -> list
             MET if rev_end > rev_prev else FAILED,
             f"{end} 年营业收入 {_num(rev_end)} 万元，{end - 1} 年 {_num(rev_prev)} 万元",
         )
-    path("营收成长", [
+    path("营收成长", [founded, not_yet] if not_yet else [
         founded, base_check,
         _growth_check(rev_base, rev_end, g.revenue_cagr_min_pct, periods, "营业收入", "万元", base, end),
         last_check,
@@ -733,7 +792,7 @@ def _gazelle_paths(facts: CompanyFacts, year: int, g: GazelleThresholds) -> list
             MET if staff_base >= g.staff_base_min else FAILED,
             f"{base} 年职工总数 {_num(staff_base)} 人（需 ≥ {g.staff_base_min} 人）",
         )
-    path("人员成长", [
+    path("人员成长", [founded, not_yet] if not_yet else [
         founded, staff_check,
         _growth_check(staff_base, staff_end, g.staff_cagr_min_pct, periods, "职工总数", "人", base, end),
     ])
@@ -769,7 +828,9 @@ def check_gazelle(facts: CompanyFacts, year: int, thresholds: Thresholds | None 
     end = year - g.end_year_offset
     conditions: list[Condition] = []
 
-    label = f"{end} 年科技投入（研发费用）占营业收入比例 > {_num(g.st_spend_min_pct)}%"
+    label = (
+        f"{end} 年科技投入（研发费用）占营业收入比例 {g.st_spend_ratio.symbol} {_num(g.st_spend_ratio.value)}%"
+    )
     rd, revenue = _value(facts, end, "rd_expense"), _value(facts, end, "revenue")
     missing = _missing(facts, [end], ("rd_expense", "revenue"))
     if missing:
@@ -779,7 +840,7 @@ def check_gazelle(facts: CompanyFacts, year: int, thresholds: Thresholds | None 
     else:
         detail = f"{end} 年研发费用 {_num(rd)} 万元 / 营业收入 {_num(revenue)} 万元 = {_pct(rd, revenue)}"
     conditions.append(Condition(
-        "st_spend_ratio", label, detail, _ratio_status(rd, revenue, g.st_spend_min_pct, strict=True)
+        "st_spend_ratio", label, detail, _bar_status(rd, revenue, g.st_spend_ratio)
     ))
 
     paths = _gazelle_paths(facts, year, g)
@@ -838,10 +899,9 @@ def _unlisted(facts: CompanyFacts, year: int) -> Condition:
     )
 
 
-def _valuation_at_least(valuation: Decimal, usd: Decimal, rate: Decimal, *, strict: bool) -> bool:
-    # valuation is 万元 CNY; compare in yuan to keep the comparison exact.
-    lhs, rhs = valuation * 10000, usd * rate
-    return lhs > rhs if strict else lhs >= rhs
+def _valuation_passes(valuation: Decimal, bar: Bar, rate: Decimal) -> bool:
+    # valuation is 万元 CNY and the bar whole US dollars; compare in yuan to keep it exact.
+    return bar.passes(valuation * 10000, bar.value * rate)
 
 
 def check_potential_unicorn(
@@ -869,11 +929,13 @@ def check_potential_unicorn(
     conditions.append(_unlisted(facts, year))
 
     young_bar = (
-        f"{young_since} 年及以后成立：估值 ≥ {_usd(u.potential_young_min_valuation_usd)}"
-        f"或 ≥ {_num(u.potential_young_min_valuation_cny)} 万元"
+        f"{young_since} 年及以后成立：估值 {u.potential_young_valuation_usd.symbol} "
+        f"{_usd(u.potential_young_min_valuation_usd)}"
+        f"或 {u.potential_young_valuation_cny.symbol} {_num(u.potential_young_min_valuation_cny)} 万元"
     )
     older_bar = (
-        f"{older_since}–{young_since - 1} 年成立：估值 > {_usd(u.potential_older_min_valuation_usd)}"
+        f"{older_since}–{young_since - 1} 年成立：估值 {u.potential_older_valuation_usd.symbol} "
+        f"{_usd(u.potential_older_min_valuation_usd)}"
     )
     valuation = _value(facts, latest, "valuation")
     founded_year = facts.founded_on.year if facts.founded_on else None
@@ -888,10 +950,10 @@ def check_potential_unicorn(
         conditions.append(Condition("valuation", label, f"缺少 {latest} 年估值", UNKNOWN))
     else:
         young_ok = (
-            _valuation_at_least(valuation, u.potential_young_min_valuation_usd, rate, strict=False)
-            or valuation >= u.potential_young_min_valuation_cny
+            _valuation_passes(valuation, u.potential_young_valuation_usd, rate)
+            or u.potential_young_valuation_cny.passes(valuation)
         )
-        older_ok = _valuation_at_least(valuation, u.potential_older_min_valuation_usd, rate, strict=True)
+        older_ok = _valuation_passes(valuation, u.potential_older_valuation_usd, rate)
         if founded_year is None:
             status = MET if young_ok and older_ok else (FAILED if not (young_ok or older_ok) else UNKNOWN)
         elif founded_year >= young_since:
@@ -935,11 +997,11 @@ def check_unicorn(
     conditions.append(_unlisted(facts, year))
 
     if key_technology:
-        bar, strict = u.unicorn_key_technology_min_valuation_usd, False
-        label = f"估值 ≥ {_usd(bar)}（关键核心技术突破）"
+        bar = u.unicorn_key_technology_valuation_usd
+        label = f"估值 {bar.symbol} {_usd(bar.value)}（关键核心技术突破）"
     else:
-        bar, strict = u.unicorn_min_valuation_usd, True
-        label = f"估值 > {_usd(bar)}"
+        bar = u.unicorn_valuation_usd
+        label = f"估值 {bar.symbol} {_usd(bar.value)}"
     valuation = _value(facts, latest, "valuation")
     if valuation is None:
         conditions.append(Condition("valuation", label, f"缺少 {latest} 年估值", UNKNOWN))
@@ -947,7 +1009,7 @@ def check_unicorn(
         conditions.append(Condition(
             "valuation", label,
             f"{latest} 年估值 {_num(valuation)} 万元（约 {_usd_of(valuation, rate)}，按 1 美元 = {_num(rate)} 元）",
-            MET if _valuation_at_least(valuation, bar, rate, strict=strict) else FAILED,
+            MET if _valuation_passes(valuation, bar, rate) else FAILED,
         ))
     return EligibilityResult("unicorn", year, tuple(conditions), None)
 

@@ -43,8 +43,15 @@ FIELDS: dict[str, FigureField] = {
     "financing_amount": FigureField("当年股权融资额", "万元", "money"),
     "is_listed": FigureField("是否上市", "", "flag"),
     "innovation_score": FigureField("高企创新能力评价得分", "分", "score"),
+    # HNTE declarations (国科发火〔2016〕32号 第十一条（三）、（八）), recorded per year; the row of
+    # year X holds what is true of year X, which is "上年度" for an application in X + 1.
+    "key_field": FigureField("属于国家重点支持的高新技术领域", "", "flag"),
+    "major_incident": FigureField("发生重大安全、质量、环境事故", "", "flag"),
 }
 FIELD_NAMES: dict[str, str] = {name: spec.label for name, spec in FIELDS.items()}
+# Yes/no facts a company declares and an officer records (not measured figures): the profile asks
+# for them on a line of their own, and the pre-check leaves them pending until recorded.
+DECLARATION_FIELDS: tuple[str, ...] = ("key_field", "major_incident")
 
 EARLIEST_YEAR = 1980  # no company followed by the bureau reports figures from before this
 # Upper bounds keep values inside the columns (Numeric(16, 2), Integer) and catch typing slips.

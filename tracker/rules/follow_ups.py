@@ -92,15 +92,18 @@ def check_referral(status: str, unit: str | None, contact: str | None, deadline:
 
 def deadline_from(
     start: dt.date, *, due_on: dt.date | None = None, workdays_count: int | None = None,
-    policy: FollowUpPolicy = DEFAULT_POLICY,
+    policy: FollowUpPolicy = DEFAULT_POLICY, calendar: workdays.Calendar = workdays.DEFAULT,
 ) -> dt.date:
-    """The due date entered either as a date or as N working days after `start` (not both)."""
+    """The due date entered either as a date or as N working days after `start` (not both).
+
+    Working days are counted on `calendar` (the service passes the one with the loaded notices).
+    """
     if due_on is not None and workdays_count is not None:
         raise FollowUpRefused("办理期限请只填写日期或工作日数其中一项", "due_on")
     if workdays_count is not None:
         if not 1 <= workdays_count <= workdays.MAX_WORKDAYS:
             raise FollowUpRefused(f"工作日数应在 1 到 {workdays.MAX_WORKDAYS} 之间", "due_workdays")
-        return workdays.add_workdays(start, workdays_count)
+        return calendar.add_workdays(start, workdays_count)
     if due_on is None:
         raise FollowUpRefused("请填写办理期限（日期或工作日数）", "due_on")
     if due_on < start:
@@ -108,6 +111,32 @@ def deadline_from(
     if (due_on - start).days > policy.max_deadline_days:
         raise FollowUpRefused("办理期限过远，请检查日期", "due_on")
     return due_on
+
+
+def counted_without_notice(
+    start: dt.date, due_on: dt.date, workdays_count: int | None, calendar: workdays.Calendar = workdays.DEFAULT,
+) -> bool:
+    """True when `due_on` was counted in working days through a year without its official notice.
+
+    Such a deadline is provisional: the year's 调休 may move it once the notice is published.
+    A date typed in is never provisional.
+    """
+    return workdays_count is not None and bool(calendar.unofficial_years(start, due_on))
+
+
+def provisional_deadline_note(
+    due_on: dt.date | None, provisional: bool, calendar: workdays.Calendar = workdays.DEFAULT,
+) -> str:
+    """The note shown beside a deadline counted without the year's notice ('' for any other).
+
+    While the notice is still missing: "（2027年调休安排尚未公布，暂按法定节假日计算）"; once it is
+    loaded the deadline stays as it was set, and the note says on what it was counted.
+    """
+    if not provisional or due_on is None:
+        return ""
+    if calendar.has_official_notice(due_on.year):
+        return f"（该期限按法定节假日计算，计算时{due_on.year}年调休安排尚未公布）"
+    return workdays.provisional_note((due_on.year,))
 
 
 def effective_due_on(due_on: dt.date | None, referred_deadline: dt.date | None) -> dt.date | None:
@@ -141,14 +170,17 @@ def check_chase(status: str, due_on: dt.date | None, today: dt.date) -> None:
         raise FollowUpRefused("该诉求尚未逾期，无需催办")
 
 
-def escalation_due_on(chased_on: dt.date, policy: FollowUpPolicy = DEFAULT_POLICY) -> dt.date:
+def escalation_due_on(
+    chased_on: dt.date, policy: FollowUpPolicy = DEFAULT_POLICY, calendar: workdays.Calendar = workdays.DEFAULT,
+) -> dt.date:
     """The day a chased follow-up that is still unfinished goes to the manager (督办)."""
-    return workdays.add_workdays(chased_on, policy.escalate_after_workdays)
+    return calendar.add_workdays(chased_on, policy.escalate_after_workdays)
 
 
 def check_escalate(
     status: str, due_on: dt.date | None, chased_on: dt.date | None, escalated: bool, today: dt.date,
     *, by_manager: bool = False, policy: FollowUpPolicy = DEFAULT_POLICY,
+    calendar: workdays.Calendar = workdays.DEFAULT,
 ) -> None:
     """Escalation (督办): overdue, chased, and still unfinished some working days after the chase.
 
@@ -164,18 +196,18 @@ def check_escalate(
         return
     if chased_on is None:
         raise FollowUpRefused("请先催办；催办后仍未办结的诉求才能提请督办")
-    when = escalation_due_on(chased_on, policy)
+    when = escalation_due_on(chased_on, policy, calendar)
     if today < when:
         raise FollowUpRefused(f"催办后{policy.escalate_after_workdays}个工作日仍未办结才能提请督办（{when.isoformat()} 起）")
 
 
 def needs_escalation(
     status: str, due_on: dt.date | None, chased_on: dt.date | None, escalated: bool, today: dt.date,
-    policy: FollowUpPolicy = DEFAULT_POLICY,
+    policy: FollowUpPolicy = DEFAULT_POLICY, calendar: workdays.Calendar = workdays.DEFAULT,
 ) -> bool:
     """True when the follow-up should now be escalated (for the reminder sweep and highlights)."""
     try:
-        check_escalate(status, due_on, chased_on, escalated, today, policy=policy)
+        check_escalate(status, due_on, chased_on, escalated, today, policy=policy, calendar=calendar)
     except FollowUpRefused:
         return False
     return True

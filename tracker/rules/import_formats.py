@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Iterable, Sequence
 
+from tracker.rules.cultivation import STATUS_NAMES, STATUSES
 from tracker.rules.districts import INDUSTRIES
 from tracker.rules.figures import EARLIEST_YEAR
+from tracker.rules.figures import FIELDS as FIGURE_SPECS
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -36,12 +38,17 @@ class Column:
     header: str
     aliases: tuple[str, ...] = ()
     required: bool = False
-    kind: str = "text"  # text | date | int | decimal | bool | year
+    kind: str = "text"  # text | date | int | decimal | money (万元, header may state 元/千元/亿元) | bool | year
     max_length: int | None = None
 
 
+USCC_COLUMN = Column("uscc", "统一社会信用代码", ("信用代码", "社会信用代码", "uscc", "credit_code"), True,
+                     max_length=40)
+# The company name beside a credit code in designations, figures and tracks: for the reader only.
+NAME_COLUMN = Column("name", "企业名称", ("名称", "单位名称", "公司名称", "name", "company_name"), max_length=200)
+
 COMPANY_COLUMNS: tuple[Column, ...] = (
-    Column("uscc", "统一社会信用代码", ("信用代码", "社会信用代码", "uscc", "credit_code"), True, max_length=40),
+    USCC_COLUMN,
     Column("name", "企业名称", ("名称", "单位名称", "公司名称", "name", "company_name"), True, max_length=200),
     Column("district", "所属辖区", ("辖区", "辖市区", "所属辖市区", "所在辖区", "district"), True),
     Column("industry", "产业领域", ("领域", "所属领域", "industry")),
@@ -54,8 +61,8 @@ COMPANY_COLUMNS: tuple[Column, ...] = (
 )
 
 DESIGNATION_COLUMNS: tuple[Column, ...] = (
-    Column("uscc", "统一社会信用代码", ("信用代码", "社会信用代码", "uscc", "credit_code"), True, max_length=40),
-    Column("name", "企业名称", ("名称", "单位名称", "公司名称", "name", "company_name"), max_length=200),
+    USCC_COLUMN,
+    NAME_COLUMN,
     Column("rung", "资质类型", ("类型", "资质", "认定类型", "kind"), True),
     Column("reference", "编号", ("证书编号", "入库登记编号", "登记编号", "入库编号", "reference"), max_length=64),
     Column("granted_on", "认定日期", ("发证日期", "入库日期", "granted_on"), kind="date"),
@@ -67,32 +74,85 @@ DESIGNATION_COLUMNS: tuple[Column, ...] = (
 )
 
 FIGURE_COLUMNS: tuple[Column, ...] = (
-    Column("uscc", "统一社会信用代码", ("信用代码", "社会信用代码", "uscc", "credit_code"), True, max_length=40),
-    Column("name", "企业名称", ("名称", "单位名称", "公司名称", "name", "company_name"), max_length=200),
+    USCC_COLUMN,
+    NAME_COLUMN,
     Column("year", "年度", ("年份", "数据年度", "year"), True, kind="year"),
     Column("staff_count", "职工总数", ("职工人数", "从业人员数", "员工总数", "员工人数", "staff_count"), kind="int"),
     Column("st_staff_count", "科技人员数", ("科技人员", "研发人员数", "st_staff_count"), kind="int"),
-    Column("revenue", "营业收入(万元)", ("营业收入", "销售收入(万元)", "销售收入", "revenue"), kind="decimal"),
-    Column("rd_expense", "研发费用(万元)", ("研发费用", "研发投入(万元)", "研发投入", "rd_expense"), kind="decimal"),
-    Column("rd_expense_domestic", "境内研发费用(万元)", ("境内研发费用", "rd_expense_domestic"), kind="decimal"),
-    Column("total_cost", "成本费用总额(万元)", ("成本费用总额", "total_cost"), kind="decimal"),
-    Column("total_assets", "资产总额(万元)", ("资产总额", "总资产(万元)", "总资产", "total_assets"), kind="decimal"),
+    Column("revenue", "营业收入(万元)", ("营业收入", "销售收入(万元)", "销售收入", "revenue"), kind="money"),
+    Column("rd_expense", "研发费用(万元)", ("研发费用", "研发投入(万元)", "研发投入", "rd_expense"), kind="money"),
+    Column("rd_expense_domestic", "境内研发费用(万元)", ("境内研发费用", "rd_expense_domestic"), kind="money"),
+    Column("total_cost", "成本费用总额(万元)", ("成本费用总额", "total_cost"), kind="money"),
+    Column("total_assets", "资产总额(万元)", ("资产总额", "总资产(万元)", "总资产", "total_assets"), kind="money"),
     Column("hightech_revenue", "高新技术产品收入(万元)", ("高新技术产品收入", "高新技术产品(服务)收入(万元)",
-                                                       "高新技术产品(服务)收入", "hightech_revenue"), kind="decimal"),
+                                                       "高新技术产品(服务)收入", "hightech_revenue"), kind="money"),
     Column("ip_class1_count", "I类知识产权数", ("I类知识产权", "一类知识产权数", "ip_class1_count"), kind="int"),
     Column("ip_class2_count", "II类知识产权数", ("II类知识产权", "二类知识产权数", "ip_class2_count"), kind="int"),
-    Column("valuation", "估值(万元)", ("估值", "企业估值(万元)", "valuation"), kind="decimal"),
-    Column("financing_amount", "融资额(万元)", ("融资额", "融资金额(万元)", "融资金额", "financing_amount"), kind="decimal"),
+    Column("valuation", "估值(万元)", ("估值", "企业估值(万元)", "valuation"), kind="money"),
+    Column("financing_amount", "融资额(万元)", ("融资额", "融资金额(万元)", "融资金额", "financing_amount"), kind="money"),
     Column("is_listed", "是否上市", ("上市", "is_listed", "listed"), kind="bool"),
     Column("innovation_score", "创新能力评价得分", ("创新能力得分", "创新能力评价", "innovation_score"), kind="decimal"),
+    # HNTE declarations (是/否; empty: not recorded). Same order as CompanyYearFigures.FIELDS,
+    # which the exporter writes after uscc, name and year.
+    Column("key_field", "属于国家重点支持的高新技术领域", ("国家重点支持的高新技术领域", "重点领域", "key_field"), kind="bool"),
+    Column("major_incident", "上年度发生重大安全质量环境事故", ("发生重大安全质量环境事故", "重大安全质量环境事故",
+                                                   "major_incident"), kind="bool"),
+)
+
+# The cultivation list (培育名单, docs/DOMAIN.md §2) as managers keep it in Excel.
+TRACK_COLUMNS: tuple[Column, ...] = (
+    USCC_COLUMN,
+    NAME_COLUMN,
+    Column("target_rung", "目标资质", ("培育目标", "目标", "目标资质类型", "target", "target_rung"), True),
+    Column("year", "年度", ("年份", "培育年度", "year"), True, kind="year"),
+    Column("status", "状态", ("培育状态", "status")),
+    Column("note", "备注", ("说明", "note", "remark"), max_length=2000),
 )
 
 COLUMNS_BY_KIND: dict[str, tuple[Column, ...]] = {
     "companies": COMPANY_COLUMNS,
     "designations": DESIGNATION_COLUMNS,
     "figures": FIGURE_COLUMNS,
+    "tracks": TRACK_COLUMNS,
 }
-KIND_NAMES: dict[str, str] = {"companies": "企业名录", "designations": "资质认定名单", "figures": "企业年度数据"}
+KIND_NAMES: dict[str, str] = {
+    "companies": "企业名录", "designations": "资质认定名单", "figures": "企业年度数据", "tracks": "培育名单",
+}
+
+# Columns the xlsx templates format as text: a spreadsheet keeps only 15 significant digits of a
+# number, so an 18-character credit code (or a 15-digit 入库登记编号) typed into a number cell loses
+# its last digits (docs/DOMAIN.md §5).
+TEXT_FORMAT_FIELDS: frozenset[str] = frozenset({"uscc", "reference", "contact_phone"})
+
+# Money (defect 15): amounts are kept in 万元; a header may state its unit, e.g. 营业收入(元).
+# The factor turns a value in that unit into 万元.
+MONEY_UNITS: dict[str, Decimal] = {"元": Decimal("0.0001"), "千元": Decimal("0.1"), "万元": Decimal(1),
+                                   "亿元": Decimal(10000)}
+DEFAULT_MONEY_UNIT = "万元"
+_UNIT_SUFFIX = re.compile(r"^(.+)\((?:单位:?)?(元|千元|万元|亿元)\)$")  # on a normalize_header() key
+_MONEY_MAX = Decimal("99999999999999")  # the column bound of parse_decimal, in 万元
+
+# Above these a value (in 万元, after conversion) is implausible for the companies the bureau follows
+# and most likely written in 元 under a header without a unit: the row is imported with a warning.
+# 1,000 亿元 for revenue and the other flows and stocks (Changzhou's largest manufacturers report
+# about that much a year; an SME's revenue in 元 read as 万元 is 10,000 times too large); 100 亿元
+# for R&D expense; 1 万亿元 for a valuation (beyond any Jiangsu unicorn).
+MONEY_PLAUSIBLE_MAX: dict[str, Decimal] = {
+    "revenue": Decimal(10_000_000),
+    "hightech_revenue": Decimal(10_000_000),
+    "total_cost": Decimal(10_000_000),
+    "total_assets": Decimal(10_000_000),
+    "financing_amount": Decimal(10_000_000),
+    "rd_expense": Decimal(1_000_000),
+    "rd_expense_domestic": Decimal(1_000_000),
+    "valuation": Decimal(100_000_000),
+}
+# R&D expense more than ten times revenue: one of the two columns is almost surely in another unit.
+RD_TO_REVENUE_MAX = 10
+# Revenue above 1 亿元 (10,000 万元) per employee: beyond any manufacturer or service company.
+REVENUE_PER_STAFF_MAX = Decimal(10_000)
+
+_COLUMN_BY_FIELD: dict[str, Column] = {c.field: c for c in FIGURE_COLUMNS}
 
 # Headers as written in the plan and in official lists, mapped to the plan's key fields.
 INDUSTRY_ALIASES: dict[str, str] = {
@@ -134,20 +194,38 @@ class HeaderMap:
     unknown: list[str]  # headers ignored
     missing: list[Column]  # required columns absent
     duplicated: list[str]  # headers that map to a field already taken
+    units: dict[str, str] = field(default_factory=dict)  # money field -> the unit its header states
+
+
+def split_unit(key: str) -> tuple[str, str | None]:
+    """A normalised header without its money unit, and that unit: "营业收入(元)" → ("营业收入", "元")."""
+    match = _UNIT_SUFFIX.match(key)
+    return (match.group(1), match.group(2)) if match else (key, None)
 
 
 def map_headers(columns: Sequence[Column], header_row: Iterable[Any]) -> HeaderMap:
-    """Match a file's header row against the columns of an import kind."""
+    """Match a file's header row against the columns of an import kind.
+
+    A money column is found by any of its names followed by a unit (元, 千元, 万元, 亿元), and the
+    unit it states is kept in `units`; without one the column is read in 万元.
+    """
     table = _lookup(columns)
+    money_bases = {
+        split_unit(normalize_header(name))[0]: column
+        for column in columns if column.kind == "money"
+        for name in (column.header, *column.aliases, column.field)
+    }
     positions: dict[str, int] = {}
     headers: dict[str, str] = {}
+    units: dict[str, str] = {}
     unknown: list[str] = []
     duplicated: list[str] = []
     for index, raw in enumerate(header_row):
         key = normalize_header(raw)
         if not key:
             continue
-        column = table.get(key)
+        base, unit = split_unit(key)
+        column = table.get(key) or (money_bases.get(base) if unit else None)
         if column is None:
             unknown.append(str(raw).strip())
         elif column.field in positions:
@@ -155,8 +233,10 @@ def map_headers(columns: Sequence[Column], header_row: Iterable[Any]) -> HeaderM
         else:
             positions[column.field] = index
             headers[column.field] = str(raw).strip().replace("\ufeff", "")
+            if column.kind == "money" and unit:
+                units[column.field] = unit
     missing = [c for c in columns if c.required and c.field not in positions]
-    return HeaderMap(positions, headers, unknown, missing, duplicated)
+    return HeaderMap(positions, headers, unknown, missing, duplicated, units)
 
 
 def unescape_cell(value: Any) -> Any:
@@ -164,6 +244,9 @@ def unescape_cell(value: Any) -> Any:
     if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_PREFIXES):
         return value[1:]
     return value
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, CR and LF are text people write
 
 
 def clean_text(value: Any, max_length: int | None = None) -> str | None:
@@ -178,6 +261,9 @@ def clean_text(value: Any, max_length: int | None = None) -> str | None:
     text = str(value).strip()
     if not text:
         return None
+    if _CONTROL.search(text):
+        # NUL and the other C0 controls are invisible in a spreadsheet and PostgreSQL refuses NUL outright.
+        raise CellError("含有不可见的控制字符，请删除后重新导入")
     if max_length is not None and len(text) > max_length:
         raise CellError(f"内容过长（不超过{max_length}个字符，当前{len(text)}个）")
     return text
@@ -301,6 +387,62 @@ def parse_decimal(value: Any, *, places: int = 2, minimum: Decimal | None = Deci
     return number
 
 
+def parse_money(value: Any, unit: str | None = None) -> Decimal | None:
+    """An amount in 万元 from a cell written in `unit` (元, 千元, 万元 or 亿元; None means 万元),
+    rounded half-up to 0.01 万元; None when empty."""
+    factor = MONEY_UNITS[unit or DEFAULT_MONEY_UNIT]
+    number = parse_decimal(value, places=6, maximum=_MONEY_MAX / factor)
+    if number is None:
+        return None
+    return (number * factor).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def implausible_money(values: dict[str, Any], units: dict[str, str]) -> dict[str, str]:
+    """Money field -> a warning for the values of one row (in 万元) that are implausible for
+    their unit: above MONEY_PLAUSIBLE_MAX, R&D expense above RD_TO_REVENUE_MAX × revenue, or
+    revenue above REVENUE_PER_STAFF_MAX per employee. A warning, never an error: the value may be
+    right, but a header without a unit over figures in 元 is the usual cause."""
+    found: dict[str, str] = {}
+
+    def unit_hint(name: str) -> str:
+        if name in units:
+            return f"请核对数值和表头所注单位（{units[name]}）"
+        base = split_unit(normalize_header(_COLUMN_BY_FIELD[name].header))[0]
+        return (f"表头未注明单位，已按万元读取；如原表以元填写，请把表头改为“{base}(元)”"
+                "（也可注明千元、亿元）后重新导入")
+
+    for name, ceiling in MONEY_PLAUSIBLE_MAX.items():
+        value = values.get(name)
+        if value is not None and value > ceiling:
+            found[name] = (f"{FIGURE_SPECS[name].label}为 {_amount(value)} 万元，超过合理上限 {ceiling} 万元："
+                           f"{unit_hint(name)}")
+    revenue, rd = values.get("revenue"), values.get("rd_expense")
+    if "rd_expense" not in found and revenue and rd is not None and rd > revenue * RD_TO_REVENUE_MAX:
+        found["rd_expense"] = (f"研发费用（{_amount(rd)} 万元）超过营业收入（{_amount(revenue)} 万元）的 "
+                               f"{RD_TO_REVENUE_MAX} 倍，两列单位可能不一致：{unit_hint('rd_expense')}")
+    staff = values.get("staff_count")
+    if "revenue" not in found and revenue and staff and revenue > REVENUE_PER_STAFF_MAX * staff:
+        found["revenue"] = (f"营业收入（{_amount(revenue)} 万元）折合每名职工超过 {REVENUE_PER_STAFF_MAX} 万元："
+                            f"{unit_hint('revenue')}")
+    return found
+
+
+def parse_status(value: Any) -> str | None:
+    """A cultivation status (docs/DOMAIN.md §2) from its Chinese name or code, None when empty."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    key = normalize_header(text)
+    for code in STATUSES:
+        if key in (code, STATUS_NAMES[code]):
+            return code
+    raise CellError(f"未知的培育状态：{text}（可选：{'、'.join(STATUS_NAMES[s] for s in STATUSES)}）")
+
+
 _TRUE = {"是", "已上市", "上市", "y", "yes", "true", "1", "√"}
 _FALSE = {"否", "未上市", "n", "no", "false", "0", "×"}
 
@@ -355,8 +497,10 @@ def parse_industry(value: Any) -> str | None:
     return found
 
 
-def parse_cell(column: Column, value: Any) -> Any:
-    """Parse a cell by its column's kind (text, date, int, decimal, bool, year)."""
+def parse_cell(column: Column, value: Any, *, unit: str | None = None) -> Any:
+    """Parse a cell by its column's kind (text, date, int, decimal, money in `unit`, bool, year)."""
+    if column.kind == "money":
+        return parse_money(value, unit)
     if column.kind == "date":
         return parse_date(value)
     if column.kind == "int":

@@ -6,8 +6,12 @@ the vocabulary both the services and the pages share.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import math
 from dataclasses import dataclass
+
+from tracker.rules import ladder
 
 
 @dataclass(frozen=True)
@@ -127,20 +131,19 @@ def _not_revoked(d, on: dt.date) -> bool:
 def designation_counts(code: str, d, on: dt.date) -> bool:
     """Does this one designation make its company count in indicator `code` as of `on`?
 
-    1 (stock): in force on D. 2, 3 (cumulative): granted on or before D and not revoked by D.
-    4: a tech SME registration of D's evaluation year (valid_from in that year), granted by D,
-    not revoked by D. A company counts once however many of its designations qualify.
+    1 (stock): in force on D. 2, 3 (cumulative): counting (granted and started) on or before D and
+    not revoked by D. 4: a tech SME registration of D's evaluation year (valid_from in that year),
+    counting by D, not revoked by D. A company counts once however many of its designations qualify.
     """
     if d.rung not in INDICATOR_RUNGS.get(code, ()):
         return False
     if code == HNTE:
-        return (
-            d.valid_from <= on and (d.valid_until is None or d.valid_until >= on) and _not_revoked(d, on)
-        )
+        return ladder.in_force(d, on)
+    # One date rule (docs/DOMAIN.md §1): a designation counts from the later of grant and valid_from.
     if code in (GAZELLE, UNICORNS):
-        return d.granted_on <= on and _not_revoked(d, on)
+        return ladder.counts_from(d) <= on and _not_revoked(d, on)
     if code == TECH_SME_REGISTERED:
-        return d.valid_from.year == on.year and d.granted_on <= on and _not_revoked(d, on)
+        return d.valid_from.year == on.year and ladder.counts_from(d) <= on and _not_revoked(d, on)
     return False
 
 
@@ -163,16 +166,75 @@ def year_fraction(on: dt.date) -> float:
     return ((on - start).days + 1) / total
 
 
-def expected_by(code: str, target: int | None, baseline: int | None, on: dt.date) -> float | None:
-    """Where the indicator should stand on D if it moved evenly from its start towards the target.
+# --- Pacing (docs/DOMAIN.md §4): where a figure should stand on D. Batch-driven indicators gain
+# in a few months (HNTE recognitions in autumn batches, tech SME registrations in the evaluation
+# window), so each is paced by the share of a year's gain that previous years had reached by D.
+
+# A seasonal profile needs at least this many dated records over the previous years; with fewer,
+# one stray record would decide the shape, and straight-line pacing is used instead.
+MIN_PROFILE_RECORDS = 10
+# How many previous years the profile is measured on.
+PROFILE_YEARS = 3
+
+STRAIGHT_LINE = "按时间均匀进度"
+# What "the month of a record" is for each indicator, as the page names the rule it used.
+PROFILE_RULE_NAMES: dict[str, str] = {
+    HNTE: "按往年认定月份分布", GAZELLE: "按往年认定月份分布", UNICORNS: "按往年认定月份分布",
+    TECH_SME_REGISTERED: "按往年入库月份分布", ATTRACTED: "按往年落户月份分布",
+    TALENT_INNOVATION: "按往年认定月份分布", TALENT_TEAM: "按往年认定月份分布", TALENT_CITY: "按往年认定月份分布",
+    CARRIER_CITY: "按往年认定月份分布", CARRIER_PROVINCE: "按往年认定月份分布",
+    PLATFORM_PROVINCE: "按往年认定月份分布", SERVICE_ORGS: "按往年认定月份分布",
+}
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How an indicator is paced: cumulative share of the year's gain by the end of each month."""
+
+    rule: str  # the Chinese name of the rule shown on the page
+    by_month_end: tuple[float, ...] | None  # 12 shares, the last 1.0; None = straight line
+    records: int = 0  # how many dated records the profile was measured on
+
+    def share(self, on: dt.date) -> float:
+        """Share of the year's gain expected by the end of day D (within a month: evenly)."""
+        if self.by_month_end is None:
+            return year_fraction(on)
+        before = self.by_month_end[on.month - 2] if on.month > 1 else 0.0
+        days = calendar.monthrange(on.year, on.month)[1]
+        return before + (self.by_month_end[on.month - 1] - before) * on.day / days
+
+
+STRAIGHT = Pacing(STRAIGHT_LINE, None)
+
+
+def seasonal_pacing(code: str, counts_by_month: dict[int, int], minimum: int = MIN_PROFILE_RECORDS) -> Pacing:
+    """The pacing of `code` from previous years' records counted by month (1–12 → count).
+
+    Straight-line where there are fewer than `minimum` records (no usable history).
+    """
+    total = sum(max(0, n) for n in counts_by_month.values())
+    if total < minimum:
+        return STRAIGHT
+    running, shares = 0, []
+    for month in range(1, 13):
+        running += max(0, counts_by_month.get(month, 0))
+        shares.append(running / total)
+    return Pacing(PROFILE_RULE_NAMES.get(code, STRAIGHT_LINE), tuple(shares), total)
+
+
+def expected_by(
+    code: str, target: int | None, baseline: int | None, on: dt.date, pacing: Pacing | None = None,
+) -> float | None:
+    """Where the indicator should stand on D, moving from its start towards the target at its pace.
 
     Flows and yearly registrations start from zero; stocks and cumulative counts start from last
-    year's closing figure (`baseline`), so an HNTE count that merely held still is behind.
+    year's closing figure (`baseline`), so an HNTE count that merely held still is behind. The
+    share of the way done by D is the indicator's seasonal profile (`pacing`), else time elapsed.
     """
     if target is None:
         return None
     start = (baseline or 0) if code in CARRIES_OVER else 0
-    return start + (target - start) * year_fraction(on)
+    return start + (target - start) * (pacing or STRAIGHT).share(on)
 
 
 @dataclass(frozen=True)
@@ -224,25 +286,105 @@ def recognition_rate(recognized: int, rejected: int) -> float | None:
     return recognized / decided if decided else None
 
 
+# A district's own conversion rate is used once it rests on at least this many decided tracks
+# of last year; below that one good or bad batch swings it wildly, so the city's rate is used.
+MIN_DECIDED_FOR_DISTRICT_RATE = 20
+
+RATE_SOURCE_NAMES: dict[str, str] = {"district": "本辖区", "city": "全市", "none": "无数据"}
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A measured conversion rate and where it comes from (the district's, else the city's)."""
+
+    value: float | None
+    source: str  # district | city | none
+    decided: int  # how many tracks it was measured on
+
+    @property
+    def label(self) -> str:
+        """The rate in % with its source, e.g. "60%（全市，35 条）"."""
+        if self.value is None:
+            return "0%（上年无已评审的申报）"
+        return f"{self.value:.0%}（{RATE_SOURCE_NAMES[self.source]}，{self.decided} 条）"
+
+    def to_dict(self) -> dict:
+        """JSON form: the rate (0–1 or null), its source and its base."""
+        return {"value": None if self.value is None else round(self.value, 4), "source": self.source,
+                "decided": self.decided}
+
+
+def choose_rate(
+    district: tuple[int, int] | None, city: tuple[int, int], minimum: int = MIN_DECIDED_FOR_DISTRICT_RATE,
+) -> Rate:
+    """The district's rate from (successes, decided) when it rests on ≥ `minimum` tracks, else the city's."""
+    if district is not None and district[1] >= minimum:
+        return Rate(district[0] / district[1], "district", district[1])
+    if city[1]:
+        return Rate(city[0] / city[1], "city", city[1])
+    return Rate(None, "none", 0)
+
+
 @dataclass(frozen=True)
 class Projection:
-    """Year-end estimate: today's value + submitted × last year's rate − expiring without re-application."""
+    """Year-end estimate of indicators 1–4 (docs/DOMAIN.md §4), each part named.
+
+    year_end = today − lapsing (everything counted today that stops counting by 31 Dec)
+             + re-applications submitted × the re-certification rate
+             + first applications submitted × the first-application rate.
+    A lapsing certificate with a re-application comes back only through its re-application, so a
+    re-applicant is never counted both in today's figure and in "submitted × rate".
+    """
 
     today_value: int
-    submitted: int
-    rate: float | None
-    expiring: int
+    lapsing_without_reapplication: int
+    lapsing_with_reapplication: int
+    reapplications_submitted: int
+    recertification_rate: Rate
+    first_applications_submitted: int
+    first_application_rate: Rate
+
+    @property
+    def expiring(self) -> int:
+        """Everything counted today that stops counting by 31 Dec."""
+        return self.lapsing_without_reapplication + self.lapsing_with_reapplication
+
+    @property
+    def exact(self) -> float:
+        """The estimate before rounding."""
+        return (
+            self.today_value - self.expiring
+            + self.reapplications_submitted * (self.recertification_rate.value or 0.0)
+            + self.first_applications_submitted * (self.first_application_rate.value or 0.0)
+        )
 
     @property
     def value(self) -> int:
-        """The estimate, rounded to whole companies and never below zero."""
-        return max(0, round(self.today_value + self.submitted * (self.rate or 0.0) - self.expiring))
+        """The estimate rounded half up to whole companies (四舍五入), never below zero."""
+        return max(0, math.floor(self.exact + 0.5 + 1e-9))
 
     @property
     def formula(self) -> str:
         """The arithmetic with the numbers filled in, shown beside the estimate."""
-        rate = f"{self.rate:.0%}" if self.rate is not None else "0%（上年无已评审的申报）"
-        return f"{self.today_value} + {self.submitted} × {rate} − {self.expiring} ≈ {self.value}"
+        return (
+            f"{self.today_value} − {self.lapsing_without_reapplication} − {self.lapsing_with_reapplication}"
+            f" + {self.reapplications_submitted} × {self.recertification_rate.label}"
+            f" + {self.first_applications_submitted} × {self.first_application_rate.label} ≈ {self.value}"
+        )
+
+    def to_dict(self) -> dict:
+        """The JSON `projection` object: the result and each of its parts."""
+        return {
+            "year_end": self.value,
+            "today": self.today_value,
+            "lapsing_without_reapplication": self.lapsing_without_reapplication,
+            "lapsing_with_reapplication": self.lapsing_with_reapplication,
+            "reapplications_submitted": self.reapplications_submitted,
+            "recertification_rate": self.recertification_rate.to_dict(),
+            "first_applications_submitted": self.first_applications_submitted,
+            "first_application_rate": self.first_application_rate.to_dict(),
+            "formula": self.formula,
+        }
 
 
 class BadDate(ValueError):
@@ -267,3 +409,109 @@ def parse_as_of(text: str | None, default: dt.date) -> dt.date:
     if not 2000 <= day.year <= 2100:
         raise BadDate("日期须在 2000 年至 2100 年之间")
     return day
+
+
+# --- The gap plan (缺口分析, docs/DOMAIN.md §4): what a scope must still do to reach a target.
+
+@dataclass(frozen=True)
+class PipelineLine:
+    """Open tracks at one status and of one kind, and the share of such tracks recognised last year."""
+
+    status: str  # submitted | key | pool
+    kind: str  # re | first
+    count: int
+    rate: Rate
+
+    @property
+    def expected(self) -> float:
+        """How many of them should end recognised."""
+        return self.count * (self.rate.value or 0.0)
+
+
+@dataclass(frozen=True)
+class GapSource:
+    """Where more recognitions could come from: how many companies, and how many that should give."""
+
+    key: str  # lapsing | pipeline | candidates
+    label: str
+    count: int | None  # None: could not be evaluated
+    gain: float
+
+
+@dataclass(frozen=True)
+class GapPlan:
+    """One indicator and target year: today − lapsing + pipeline × rates → projected; target − projected → needed."""
+
+    code: str
+    year: int
+    target: int | None
+    today_value: int
+    lapsing_without_reapplication: int
+    lapsing_with_reapplication: int
+    pipeline: tuple[PipelineLine, ...]
+    sources: tuple[GapSource, ...]
+
+    @property
+    def base(self) -> int:
+        """Still counted on 31 Dec of the year by the designations on record."""
+        return self.today_value - self.lapsing_without_reapplication - self.lapsing_with_reapplication
+
+    @property
+    def pipeline_expected(self) -> float:
+        """Recognitions the open tracks should bring at last year's rates."""
+        return sum(line.expected for line in self.pipeline)
+
+    @property
+    def projected(self) -> int:
+        """The year-end figure expected from what is on record and on the lists (rounded half up)."""
+        return max(0, math.floor(self.base + self.pipeline_expected + 0.5 + 1e-9))
+
+    @property
+    def needed(self) -> int | None:
+        """How many more recognitions are needed beyond the projection (None without a target)."""
+        return None if self.target is None else max(self.target - self.projected, 0)
+
+    @property
+    def sources_gain(self) -> float:
+        """What the sources could add if every company in them applied."""
+        return sum(s.gain for s in self.sources)
+
+    @property
+    def remaining(self) -> int | None:
+        """What is still missing after every source (None without a target)."""
+        if self.needed is None:
+            return None
+        return max(0, math.ceil(self.needed - self.sources_gain - 1e-9))
+
+    @property
+    def formula(self) -> str:
+        """The arithmetic with the numbers filled in."""
+        parts = " + ".join(f"{line.count} × {line.rate.value or 0:.0%}" for line in self.pipeline if line.count)
+        text = (f"{self.today_value} − {self.lapsing_without_reapplication} − {self.lapsing_with_reapplication}"
+                f" + （{parts or '0'}）≈ {self.projected}")
+        if self.target is not None:
+            text += f"；目标 {self.target} − {self.projected} = 还需 {self.needed}"
+        return text
+
+
+def gap_sources(
+    lapsing_without: int, pipeline: tuple[PipelineLine, ...], candidates: int | None,
+    recertification: Rate, first_application: Rate,
+) -> tuple[GapSource, ...]:
+    """Where the missing recognitions could come from, in the order a manager should act.
+
+    1. Certificates lapsing without a re-application: file one (× the re-certification rate).
+    2. Tracks still at 储备/重点培育: bring them to 已申报 (the gain is the rise from their own
+       rate to the submitted rate of their kind).
+    3. Ready candidates on no list: add and file them (× the first-application rate).
+    """
+    submitted = {"re": recertification.value or 0.0, "first": first_application.value or 0.0}
+    early = [line for line in pipeline if line.status != "submitted"]
+    return (
+        GapSource("lapsing", "到期未申请重新认定：补建重新认定培育记录并申报", lapsing_without,
+                  lapsing_without * submitted["re"]),
+        GapSource("pipeline", "储备、重点培育企业：推动按期申报", sum(line.count for line in early),
+                  sum(line.count * max(submitted[line.kind] - (line.rate.value or 0.0), 0.0) for line in early)),
+        GapSource("candidates", "符合条件、尚未纳入培育名单的企业：纳入名单并申报", candidates,
+                  (candidates or 0) * submitted["first"]),
+    )

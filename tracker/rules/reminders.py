@@ -8,7 +8,10 @@ is chosen so that the reminder repeats only when it should:
   due date, so a new reminder can follow; the same due date never reminds twice per state;
 - a follow-up's period is its due date; a certificate's is its expiry date plus the window
   (180/90/30 days), so each window reminds once;
-- the campaign reminders (HNTE annual report, tech SME renewal) use the nudge date of the year;
+- the campaign reminders (HNTE annual report, tech SME renewal) use the nudge date of the year
+  (the tech SME ones count back from the closing date of the year's evaluation window, which is
+  data per year: `tech_sme_window`);
+  the annual report reminds only the HNTEs that have not filed last year's report;
   a weekly nag (cultivation tracks stuck in a status) uses the ISO week.
 
 Rules are *level-triggered*: a reminder is due for as long as its condition holds, so a sweep of
@@ -64,8 +67,8 @@ class ReminderPolicy:
     hnte_urgent_window: int = 30  # the last window is urgent (goes out even in digest mode)
     annual_report_nudges: tuple[tuple[int, int], ...] = ((5, 1), (5, 24))  # (month, day)
     annual_report_deadline: tuple[int, int] = (5, 31)
-    tech_sme_nudges: tuple[tuple[int, int], ...] = ((8, 1), (8, 21))
-    tech_sme_window_closes: tuple[int, int] = (8, 31)
+    tech_sme_nudge_days: tuple[int, ...] = (30, 10)  # days before the year's window closes
+    tech_sme_default_window: tuple[tuple[int, int], tuple[int, int]] = ((6, 1), (8, 31))  # when none is recorded
     track_stale_days: int = 60
     digest_weekday: int = 0  # Monday
     report_day: int = 1  # of the month
@@ -169,11 +172,17 @@ class DueVisitLike(Protocol):
     state: str
 
 
+UNASSIGNED = "未分配服务专员"
+
+
 def visit_reminders(visits: Iterable[DueVisitLike], today: dt.date, policy: ReminderPolicy = DEFAULT_POLICY) -> list[Reminder]:
     """Due → the officer; overdue → the officer; escalated → the district managers (and the officer).
 
     Only the current state reminds: a company found already overdue does not also get a stale
-    "due" reminder. `state` was computed by rules.cadence for `today`.
+    "due" reminder. `state` was computed by rules.cadence for `today`. A company without an
+    officer (未分配服务专员) is its district managers' item on the same ladder: its due date is the
+    day it became unassigned (rules.cadence.unassigned_since), so the period — and the reminder —
+    stays the same from one sweep to the next; escalated, the managers get the escalation only.
     """
     result: list[Reminder] = []
     for v in visits:
@@ -183,22 +192,30 @@ def visit_reminders(visits: Iterable[DueVisitLike], today: dt.date, policy: Remi
         stage = STAGE_NAMES.get(v.stage, v.stage)
         who = recipient_for(v.officer_id, v.district)
         late = (today - v.due_on).days
+        unassigned = v.officer_id is None
+        note = f"{v.company_name}（{stage}）自 {period} 起未分配服务专员" if unassigned else ""
         if state == cadence.DUE:
             result.append(Reminder(
-                who, VISIT_DUE, subject, period, f"应走访：{v.company_name}",
-                f"{v.company_name}（{stage}）按走访频次应于 {period} 前后走访，请安排。",
+                who, VISIT_DUE, subject, period,
+                f"{UNASSIGNED}：{v.company_name}" if unassigned else f"应走访：{v.company_name}",
+                f"{note}，请分配服务专员并安排走访。" if unassigned
+                else f"{v.company_name}（{stage}）按走访频次应于 {period} 前后走访，请安排。",
                 company_id=v.company_id, link=_company_link(v.company_id),
             ))
-        elif state in (cadence.OVERDUE, cadence.ESCALATED):
+        elif state == cadence.OVERDUE or (state == cadence.ESCALATED and not unassigned):
             result.append(Reminder(
-                who, VISIT_OVERDUE, subject, period, f"走访已逾期：{v.company_name}",
-                f"{v.company_name}（{stage}）应于 {period} 走访，已逾期 {late} 天，请尽快走访并登记。",
+                who, VISIT_OVERDUE, subject, period,
+                f"走访已逾期（{UNASSIGNED}）：{v.company_name}" if unassigned else f"走访已逾期：{v.company_name}",
+                f"{note}，已逾期 {late} 天，请尽快分配服务专员并走访。" if unassigned
+                else f"{v.company_name}（{stage}）应于 {period} 走访，已逾期 {late} 天，请尽快走访并登记。",
                 company_id=v.company_id, link=_company_link(v.company_id),
             ))
         if state == cadence.ESCALATED:
             result.append(Reminder(
-                managers_of(v.district), VISIT_ESCALATED, subject, period, f"走访逾期督办：{v.company_name}",
-                f"{v.company_name}（{stage}）应于 {period} 走访，已逾期 {late} 天，请督促服务专员走访。",
+                managers_of(v.district), VISIT_ESCALATED, subject, period,
+                f"走访逾期督办（{UNASSIGNED}）：{v.company_name}" if unassigned else f"走访逾期督办：{v.company_name}",
+                f"{note}，已逾期 {late} 天，请立即分配服务专员并督促走访。" if unassigned
+                else f"{v.company_name}（{stage}）应于 {period} 走访，已逾期 {late} 天，请督促服务专员走访。",
                 urgent=True, company_id=v.company_id, link=_company_link(v.company_id),
             ))
     return result
@@ -280,7 +297,7 @@ class CertificateRecord:
     officer_id: int | None
     valid_until: dt.date
     reference: str | None
-    has_open_track: bool  # an open re-application (培育) track for HNTE exists
+    has_open_track: bool  # a re-application: the HNTE track for the expiry year, open or recognized
     renewed: bool  # a later HNTE certificate exists already
 
 
@@ -338,9 +355,74 @@ def annual_report_nudge(today: dt.date, policy: ReminderPolicy = DEFAULT_POLICY)
     return _nudge(today, policy.annual_report_nudges, policy.annual_report_deadline)
 
 
-def tech_sme_nudge(today: dt.date, policy: ReminderPolicy = DEFAULT_POLICY) -> dt.date | None:
-    """The current tech-SME renewal nudge date (1 Aug, then 21 Aug), or None outside the window."""
-    return _nudge(today, policy.tech_sme_nudges, policy.tech_sme_window_closes)
+@dataclass(frozen=True)
+class EvaluationWindow:
+    """A year's national tech SME evaluation window (评价窗口), as recorded or as assumed.
+
+    `basis_year` is the year whose recorded window gave the dates: the year itself when recorded,
+    the latest recorded year when this year has none (its month and day applied to this year),
+    None when no window is recorded at all (the policy's default dates).
+    """
+
+    year: int
+    opens_on: dt.date
+    closes_on: dt.date
+    basis_year: int | None
+
+    @property
+    def assumed(self) -> bool:
+        """True when the year has no window recorded and the dates are inferred."""
+        return self.basis_year != self.year
+
+    def note(self) -> str:
+        """'' for a recorded window, else how its dates were inferred (shown in the reminder)."""
+        if not self.assumed:
+            return ""
+        span = f"{self.opens_on.month}月{self.opens_on.day}日至{self.closes_on.month}月{self.closes_on.day}日"
+        if self.basis_year is None:
+            return f"（{self.year}年评价窗口尚未录入，暂按默认的{span}推算）"
+        return f"（{self.year}年评价窗口尚未录入，暂按{self.basis_year}年窗口的日期{span}推算）"
+
+
+def _same_day_in(year: int, day: dt.date) -> dt.date:
+    """`day`'s month and day in `year` (29 February becomes the 28th in a common year)."""
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return dt.date(year, day.month, 28)
+
+
+def tech_sme_window(year: int, recorded: dict[int, tuple[dt.date, dt.date]],
+                    policy: ReminderPolicy = DEFAULT_POLICY) -> EvaluationWindow:
+    """The window of `year`: as recorded ({year: (opens, closes)}), else the latest recorded one's dates."""
+    if year in recorded:
+        opens, closes = recorded[year]
+        return EvaluationWindow(year, opens, closes, year)
+    if recorded:
+        basis = max(recorded)
+        opens, closes = recorded[basis]
+        return EvaluationWindow(year, _same_day_in(year, opens), _same_day_in(year, closes), basis)
+    (om, od), (cm, cd) = policy.tech_sme_default_window
+    return EvaluationWindow(year, dt.date(year, om, od), dt.date(year, cm, cd), None)
+
+
+def tech_sme_nudges(window: EvaluationWindow, policy: ReminderPolicy = DEFAULT_POLICY) -> list[dt.date]:
+    """The nudge dates of a window: `tech_sme_nudge_days` before it closes, never before it opens."""
+    return sorted({max(window.opens_on, window.closes_on - dt.timedelta(days=n)) for n in policy.tech_sme_nudge_days})
+
+
+def tech_sme_nudge(today: dt.date, policy: ReminderPolicy = DEFAULT_POLICY,
+                   window: EvaluationWindow | None = None) -> dt.date | None:
+    """The current tech-SME renewal nudge date, or None outside the nudges of this year's window.
+
+    With the 2026 window (closing 31 August) the nudges are 1 and 21 August; with 2025's (closing
+    30 September) 31 August and 20 September. `window` defaults to the policy's default dates.
+    """
+    window = window or tech_sme_window(today.year, {}, policy)
+    if today > window.closes_on:
+        return None
+    passed = [d for d in tech_sme_nudges(window, policy) if d <= today]
+    return max(passed) if passed else None
 
 
 def _grouped(companies: Iterable[CompanyRefLike], kind: str, period: str, title, body, policy: ReminderPolicy) -> list[Reminder]:
@@ -362,17 +444,70 @@ def _grouped(companies: Iterable[CompanyRefLike], kind: str, period: str, title,
     return result
 
 
-def annual_report_reminders(companies: Iterable[CompanyRefLike], today: dt.date, policy: ReminderPolicy = DEFAULT_POLICY) -> list[Reminder]:
-    """In May: one reminder per officer listing their HNTEs that must file the annual report by 31 May."""
+def annual_report_year(day: dt.date) -> int:
+    """The report year (报表年度) whose annual report is due on 31 May of `day`'s year: the year before."""
+    return day.year - 1
+
+
+def report_deadline(report_year: int, policy: ReminderPolicy = DEFAULT_POLICY) -> dt.date:
+    """The day the annual report on `report_year` is due: 31 May of the following year."""
+    return dt.date(report_year + 1, *policy.annual_report_deadline)
+
+
+def last_report_years(today: dt.date, policy: ReminderPolicy = DEFAULT_POLICY) -> tuple[int, int]:
+    """The two most recent report years whose deadline has passed by `today`, older first."""
+    latest = annual_report_year(today)
+    if report_deadline(latest, policy) >= today:
+        latest -= 1
+    return (latest - 1, latest)
+
+
+def two_years_unfiled(years: tuple[int, int], *, required: Iterable[int], filed: Iterable[int]) -> bool:
+    """Two consecutive reports due and not filed: a ground for disqualification (docs/DOMAIN.md §1).
+
+    `required` are the report years the company had to file (it held an HNTE on their deadline);
+    `filed` the report years it filed.
+    """
+    required, filed = set(required), set(filed)
+    return all(y in required and y not in filed for y in years)
+
+
+EARLIEST_REPORT_YEAR = 2008  # the first year of certificates under the 2008 recognition rules
+
+
+def filing_problem(report_year: int, filed_on: dt.date, today: dt.date) -> tuple[str, str] | None:
+    """Why a recorded filing cannot be right, as (field, Chinese reason), or None when it can.
+
+    The report on year R is filed in R + 1 (by 31 May, or late): never before 1 January R + 1,
+    never in the future.
+    """
+    if not EARLIEST_REPORT_YEAR <= report_year <= today.year - 1:
+        return "year", f"报表年度应在 {EARLIEST_REPORT_YEAR}–{today.year - 1} 之间（年报于次年报送）"
+    if filed_on > today:
+        return "filed_on", "报送日期不能晚于今天"
+    if filed_on < dt.date(report_year + 1, 1, 1):
+        return "filed_on", f"{report_year} 年度年报应于 {report_year + 1} 年报送，报送日期不能早于 {report_year + 1}-01-01"
+    return None
+
+
+class AnnualReportLike(CompanyRefLike, Protocol):
+    filed_years: frozenset[int]  # report years (报表年度) the company has filed
+
+
+def annual_report_reminders(companies: Iterable[AnnualReportLike], today: dt.date, policy: ReminderPolicy = DEFAULT_POLICY) -> list[Reminder]:
+    """In May: one reminder per officer listing their HNTEs that have not yet filed last year's report."""
     nudge = annual_report_nudge(today, policy)
     if nudge is None:
         return []
     deadline = dt.date(today.year, *policy.annual_report_deadline)
+    report_year = annual_report_year(today)
     when = f"{deadline.month}月{deadline.day}日"
+    unfiled = [c for c in companies if report_year not in c.filed_years]
     return _grouped(
-        companies, HNTE_ANNUAL_REPORT, nudge.isoformat(),
+        unfiled, HNTE_ANNUAL_REPORT, nudge.isoformat(),
         lambda n: f"高企年报提醒：{n} 家企业须在{when}前填报",
-        lambda n: f"您服务的 {n} 家高新技术企业须在 {deadline.isoformat()} 前完成上一年度发展情况报表（年报）填报，请提醒企业按时填报。",
+        lambda n: f"您服务的 {n} 家高新技术企业尚未报送 {report_year} 年度发展情况报表（年报），"
+                  f"须在 {deadline.isoformat()} 前完成填报，请提醒企业按时填报。",
         policy,
     )
 
@@ -381,18 +516,20 @@ class TechSmeLike(CompanyRefLike, Protocol):
     registered_years: frozenset[int]  # years in which the company was evaluated as a tech SME
 
 
-def tech_sme_reminders(companies: Iterable[TechSmeLike], today: dt.date, policy: ReminderPolicy = DEFAULT_POLICY) -> list[Reminder]:
-    """As the window closes: companies registered as tech SMEs last year but not yet this year."""
-    nudge = tech_sme_nudge(today, policy)
+def tech_sme_reminders(companies: Iterable[TechSmeLike], today: dt.date, policy: ReminderPolicy = DEFAULT_POLICY,
+                       window: EvaluationWindow | None = None) -> list[Reminder]:
+    """As this year's window closes: companies registered as tech SMEs last year but not yet this year."""
+    window = window or tech_sme_window(today.year, {}, policy)
+    nudge = tech_sme_nudge(today, policy, window)
     if nudge is None:
         return []
     due = [c for c in companies if today.year - 1 in c.registered_years and today.year not in c.registered_years]
-    closes = dt.date(today.year, *policy.tech_sme_window_closes)
+    closes = window.closes_on
     return _grouped(
         due, TECH_SME_RENEWAL, nudge.isoformat(),
         lambda n: f"科小评价入库提醒：{n} 家企业{today.year}年尚未入库",
         lambda n: f"您服务的 {n} 家企业{today.year - 1}年已入库科技型中小企业，{today.year}年尚未评价入库；"
-                  f"本年度评价窗口将于 {closes.isoformat()} 前后关闭，请提醒企业及时填报。",
+                  f"本年度评价窗口将于 {closes.isoformat()} 关闭{window.note()}，请提醒企业及时填报。",
         policy,
     )
 

@@ -16,16 +16,34 @@ from tracker.models import Company, Designation
 from tracker.rules.ladder import RUNG_RANK, STAGE_RANK
 
 
+def counted_clause(on: dt.date, model=Designation):
+    """Designation rows granted and started by `on`: both the grant date and valid_from on or before
+    it (rules.ladder.counts_from, as SQL: the one date rule for the stage and every indicator)."""
+    return and_(model.granted_on <= on, model.valid_from <= on)
+
+
+def counts_from_column(model=Designation):
+    """The first day a designation row counts, as a SQL expression: the later of its grant date and
+    its valid_from (rules.ladder.counts_from). For grouping by that day (by month, by year)."""
+    return case((model.granted_on > model.valid_from, model.granted_on), else_=model.valid_from)
+
+
+def not_revoked_clause(on: dt.date, model=Designation):
+    """Designation rows not revoked by `on` (a revocation takes effect on its day)."""
+    return or_(model.revoked_on.is_(None), model.revoked_on > on)
+
+
 def in_force_clause(on: dt.date, model=Designation):
     """Designation rows that count on day `on` (rules.ladder.in_force, as SQL)."""
     return and_(
-        model.valid_from <= on,
+        counted_clause(on, model),
         or_(model.valid_until.is_(None), model.valid_until >= on),
-        or_(model.revoked_on.is_(None), model.revoked_on > on),
+        not_revoked_clause(on, model),
     )
 
 
 def rank_case(model=Designation):
+    """The rank of a designation row's rung (1 = tech SME … 5 = unicorn), as SQL."""
     return case(RUNG_RANK, value=model.rung, else_=0)
 
 

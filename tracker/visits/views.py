@@ -11,7 +11,7 @@ from tracker.extensions import db
 from tracker.main.template_helpers import add_company_action, add_company_section
 from tracker.models.visit import FOLLOW_UP_CATEGORIES, SATISFACTION, VISIT_KINDS
 from tracker.rules import follow_ups as fu_rules
-from tracker.rules.workdays import add_workdays
+from tracker.services.calendar.notices import current_calendar, deadline_hint
 from tracker.services.errors import Conflict, Forbidden, ServiceError
 from tracker.services.scoping import get_company_for
 from tracker.services.visits import follow_ups as fu_service
@@ -104,7 +104,7 @@ def new():
             return redirect(url_for("visits.show", visit_id=visit.id))
     elif request.method == "POST":
         flash("请检查标红的内容", "danger")
-    example = add_workdays(today(), 5)
+    example = deadline_hint(today(), 5)
     return render_template(
         "visits/form.html", form=form, company=company, visit=None, back_url=_back_url(company.id), example_due=example,
     )
@@ -191,7 +191,7 @@ def _detail(follow_up, *, forms: dict | None = None, status_code: int = 200):
         chase_form=_with_version(VersionForm(formdata=None)),
         can_chase=fu_rules.is_overdue(follow_up.status, follow_up.due_on, on),
         can_escalate=fu_rules.is_overdue(follow_up.status, follow_up.due_on, on) and follow_up.escalated_at is None,
-        escalation_from=fu_rules.escalation_due_on(chased_on) if chased_on else None,
+        escalation_from=fu_rules.escalation_due_on(chased_on, calendar=current_calendar()) if chased_on else None,
     ), status_code
 
 

@@ -18,6 +18,7 @@ from tracker.services.candidates.ranking import CandidateFilters
 from tracker.services.companies import figures as figure_service  # `figures` is this file's helper
 from tracker.services.companies.records import soft_delete_company
 from tracker.services.cultivation.tracks import add_companies
+from tracker.services.designations.grants import revoke_designation
 from tracker.services.errors import Forbidden, ServiceError
 
 ON = dt.date(2026, 11, 24)  # evaluation year 2026 reads the figures of 2025 (and before)
@@ -158,7 +159,7 @@ def test_officers_and_bad_filters_are_refused(app, factory):
 
 def _hnte_ready(**changes):
     """Three years that pass every HNTE condition that data can decide (score left unknown)."""
-    return {**SME, "innovation_score": None, **changes}
+    return {**SME, "innovation_score": None, "key_field": True, "major_incident": False, **changes}
 
 
 def test_hnte_candidates_exclude_holders_and_explain_the_missing_score(app, factory):
@@ -308,3 +309,54 @@ def test_kept_ranking_is_reused_and_dropped_when_the_data_changes(app, factory, 
     after = ranking.candidate_page(manager, filters, 1, 10, on=ON, cache_seconds=600)
     assert len(calls) == 3 and after.eligible == first.eligible + 1
     ranking.clear_cache()
+
+
+# --------------------------------------------------------------------------- re-certification (重新认定)
+
+
+def _hnte_company(factory, name, district="wujin"):
+    company = factory.company(district, name=name, founded_on=dt.date(2016, 1, 1))
+    for y in (2023, 2024, 2025):
+        figures(company, y, **_hnte_ready(innovation_score=Decimal(80)))
+    return company
+
+
+def test_certificates_expiring_in_the_evaluation_year_are_candidates_and_come_first(app, factory):
+    """Issue 16 defect 2: a holder whose certificate ends in the evaluation year must re-apply."""
+    admin = factory.user("admin")
+    first = _hnte_company(factory, "甲-首次申报")
+    expiring = _hnte_company(factory, "乙-年内到期")
+    factory.designation(expiring, "hnte", dt.date(2023, 12, 15))  # runs to 2026-12-14: held on ON
+    lapsed = _hnte_company(factory, "丙-年内已到期")
+    factory.designation(lapsed, "hnte", dt.date(2023, 10, 20))  # ran to 2026-10-19, still this year
+    renewed = _hnte_company(factory, "丁-已重新认定")
+    factory.designation(renewed, "hnte", dt.date(2023, 12, 10))
+    factory.designation(renewed, "hnte", dt.date(2026, 11, 1))  # the renewal: to 2029-10-31
+    later = _hnte_company(factory, "戊-明年到期")
+    factory.designation(later, "hnte", dt.date(2024, 3, 1))  # to 2027-02-28: not this year
+    filters = CandidateFilters("hnte", YEAR)
+    keys = ranking.rank(admin, filters, on=ON)
+    assert names(keys) == ["丙-年内已到期", "乙-年内到期", "甲-首次申报"]
+    assert [k.holds_until for k in keys] == [dt.date(2026, 10, 19), dt.date(2026, 12, 14), None]
+    rows = {r.company.name: r for r in ranking.candidate_page(admin, filters, 1, 10, on=ON).rows}
+    assert rows["乙-年内到期"].recertification and rows["乙-年内到期"].holds_until == dt.date(2026, 12, 14)
+    assert rows["乙-年内到期"].result.eligible is True and rows["乙-年内到期"].stage == "hnte"
+    assert not rows["甲-首次申报"].recertification and rows["甲-首次申报"].holds_until is None
+    # Next year's list: 戊 (ends 2027-02-28) re-applies then; the 2026 ones have lapsed or renewed.
+    figures(later, 2026, **_hnte_ready(innovation_score=Decimal(80)))
+    assert names(ranking.rank(admin, CandidateFilters("hnte", 2027), on=ON))[0] == "戊-明年到期"
+    # A tech SME registered this year is done for the year: its 31 Dec end is not a re-certification.
+    sme = factory.company("wujin", name="己-今年科小", founded_on=dt.date(2015, 1, 1))
+    figures(sme, **SME)
+    factory.designation(sme, "tech_sme", dt.date(2026, 5, 10))
+    assert "己-今年科小" not in names(ranking.rank(admin, CandidateFilters("tech_sme", YEAR), on=ON))
+
+
+def test_a_company_revoked_this_year_is_not_an_hnte_candidate(app, factory):
+    admin = factory.user("admin")
+    company = _hnte_company(factory, "被取消")
+    cert = factory.designation(company, "hnte", dt.date(2024, 11, 1))
+    revoke_designation(admin, cert, revoked_on=dt.date(2026, 3, 1), reason="年报造假")
+    assert names(ranking.rank(admin, CandidateFilters("hnte", YEAR), on=ON)) == []
+    figures(company, 2026, **_hnte_ready(innovation_score=Decimal(80)))
+    assert names(ranking.rank(admin, CandidateFilters("hnte", 2027), on=ON)) == ["被取消"]

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.models import AuditEvent, Company
-from tracker.rules.uscc import make_code
+from tracker.rules.uscc import check_character, make_code
 from tracker.services.companies import records
 from tracker.services.errors import Conflict, Forbidden, ServiceError
 
@@ -44,6 +44,47 @@ def test_bad_check_digit_needs_an_administrator(app, factory):
     company = records.create_company(admin, {"uscc": wrong, "name": "甲", "district": "wujin"}, accept_bad_check=True)
     assert company.uscc_check_override is True
     assert db.session.scalar(select(func.count(Company.id))) == 1
+
+
+def test_wrong_organisation_code_check_is_refused_and_needs_an_administrator(app, factory):
+    first17 = CODE[:16] + ("0" if CODE[16] != "0" else "1")
+    forged = first17 + check_character(first17)  # the final character is right for the first 17
+    manager = factory.user("manager", "wujin")
+    with pytest.raises(ServiceError, match="组织机构代码校验位错误") as info:
+        records.create_company(manager, {"uscc": forged, "name": "甲", "district": "wujin"})
+    assert info.value.field == "uscc"
+    with pytest.raises(ServiceError, match="只有管理员"):
+        records.create_company(manager, {"uscc": forged, "name": "甲", "district": "wujin"}, accept_bad_check=True)
+    assert db.session.scalar(select(func.count(Company.id))) == 0
+    admin = factory.user("admin")
+    company = records.create_company(admin, {"uscc": forged, "name": "甲", "district": "wujin"}, accept_bad_check=True)
+    assert company.uscc == forged and company.uscc_check_override is True
+
+
+def test_a_stored_code_failing_the_new_organisation_check_does_not_block_other_edits(app, factory):
+    first17 = CODE[:16] + ("0" if CODE[16] != "0" else "1")
+    legacy = first17 + check_character(first17)  # accepted before the organisation-code check existed
+    manager = factory.user("manager", "wujin")
+    company = Company(uscc=legacy, name="旧企业", district="wujin")
+    db.session.add(company)
+    db.session.commit()
+    typed_back = legacy[:8] + "-" + legacy[8:].lower()
+    records.update_company(manager, company, {"uscc": typed_back, "name": "旧企业（更名）"}, version=company.version)
+    assert company.name == "旧企业（更名）" and company.uscc == legacy
+
+
+def test_hyphens_and_zero_width_characters_are_dropped_from_the_code(app, factory):
+    admin = factory.user("admin")
+    pasted = "\ufeff" + CODE[:8] + "-" + CODE[8:] + "\u200b"
+    assert records.create_company(admin, {"uscc": pasted, "name": "甲", "district": "wujin"}).uscc == CODE
+
+
+def test_a_code_stored_as_a_number_is_explained(app, factory):
+    admin = factory.user("admin")
+    with pytest.raises(ServiceError, match="存成了数字") as info:
+        records.create_company(admin, {"uscc": "9.13204E+17", "name": "甲", "district": "wujin"}, accept_bad_check=True)
+    assert info.value.field == "uscc"
+    assert db.session.scalar(select(func.count(Company.id))) == 0
 
 
 def test_manager_cannot_create_in_another_district_and_nothing_is_written(app, factory):

@@ -8,11 +8,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, update
 
+from tests.services.imports.import_helpers import code, csv_file
 from tracker.clock import today
 from tracker.extensions import db
 from tracker.models import AuditEvent, CompanyYearFigures
 from tracker.services.companies import figures
 from tracker.services.errors import Conflict, Forbidden
+from tracker.services.imports.exporter import figure_rows
+from tracker.services.imports.importer import run_import
+from tracker.rules.import_formats import template_headers
 
 GOOD = {
     "staff_count": "120", "st_staff_count": "30", "revenue": "8,000.5", "rd_expense": "400",
@@ -185,3 +189,43 @@ def test_officers_edit_only_companies_they_serve_and_managers_only_their_distric
     with pytest.raises(Forbidden):
         figures.save_year(factory.user("manager", "liyang"), mine, 2023, GOOD, version=0)
     assert db.session.scalar(select(func.count(CompanyYearFigures.id))) == 1
+
+
+def test_hnte_declarations_are_saved_per_year_and_audited(app, factory):
+    # Issue 16 defect 13: 属于国家重点支持的高新技术领域 and 重大安全质量环境事故, yes/no per year.
+    manager = factory.user("manager", "wujin")
+    company = factory.company("wujin", founded_on=dt.date(2015, 3, 1))
+    row = figures.save_year(manager, company, 2025, {**GOOD, "key_field": "1", "major_incident": "0"}, version=0)
+    assert (row.key_field, row.major_incident) == (True, False)
+    figures.save_year(manager, company, 2025, {**GOOD, "key_field": "1", "major_incident": "1"}, version=1)
+    db.session.refresh(row)
+    assert row.major_incident is True
+    [event] = _audit("figures.update")
+    assert event.before == {"year": 2025, "major_incident": False}
+    assert event.after == {"year": 2025, "major_incident": True}
+    untouched = figures.save_year(manager, company, 2024, GOOD, version=0)
+    assert (untouched.key_field, untouched.major_incident) == (None, None)  # unknown until recorded
+
+
+def test_hnte_declarations_import_with_chinese_headers_and_export_round_trip(app, factory):
+    # Issue 16 defect 13: the import columns 属于国家重点支持的高新技术领域 (key_field) and
+    # 上年度发生重大安全质量环境事故 (major_incident) take 是/否; the exporter writes them back.
+    company = factory.company("wujin", uscc=code(1), founded_on=dt.date(2015, 3, 1))
+    header = ["统一社会信用代码", "年度", "属于国家重点支持的高新技术领域", "上年度发生重大安全质量环境事故"]
+    rows = [[code(1), 2024, "是", "否"], [code(1), 2025, "", ""], [code(1), 2023, "也许", "否"]]
+    report = run_import("figures", csv_file(header, rows), "f.csv", dry_run=False, mode="valid")
+    found = {(i.row, i.column): i.reason for i in report.errors}
+    assert "是”或“否" in found[(4, "属于国家重点支持的高新技术领域")]
+    assert report.new == 2
+    stored = {r.year: (r.key_field, r.major_incident) for r in _rows()}
+    assert stored == {2024: (True, False), 2025: (None, None)}
+
+    headers = template_headers("figures")
+    assert headers[-2:] == ["属于国家重点支持的高新技术领域", "上年度发生重大安全质量环境事故"]
+    exported = [dict(zip(headers, row)) for row in figure_rows()]
+    assert [(r["年度"], r["属于国家重点支持的高新技术领域"], r["上年度发生重大安全质量环境事故"]) for r in exported] == [
+        (2024, True, False), (2025, None, None),
+    ]
+    # The export re-imports unchanged.
+    again = run_import("figures", csv_file(headers, [list(r.values()) for r in exported]), "f.csv", dry_run=False)
+    assert not again.errors and again.unchanged == 2 and company.id

@@ -7,6 +7,8 @@ from tracker.extensions import db
 from tracker.models import CultivationTrack, Designation, TrackTransition
 from tracker.services.cultivation import tracks
 from tracker.services.companies.queries import company_profile
+from tracker.services.cultivation.refusals import revoked_hnte_in_year
+from tracker.services.designations.grants import revoke_designation
 from tracker.services.errors import Conflict, Forbidden, ServiceError
 
 D = dt.date
@@ -88,3 +90,55 @@ def test_other_district_track_is_not_found(app, factory):
     with pytest.raises(NotFound):
         tracks.get_track_for(wujin, track_id)
     assert tracks.get_track_for(liyang, track_id).id == track_id
+
+
+def _revoked_in_2026(factory, admin, name):
+    company = factory.company("wujin", name=name)
+    cert = factory.designation(company, "hnte", D(2023, 11, 1))  # to 2026-10-31: re-applies in 2026
+    return company, cert
+
+
+def test_a_company_revoked_this_year_cannot_reapply_in_it(app, factory):
+    """Issue 16 defect 4: disqualified in 2026, no 2026 HNTE track, move or recognition."""
+    admin = factory.user("admin")
+    manager = factory.user("manager", "wujin")
+    company, cert = _revoked_in_2026(factory, admin, "被取消高企")
+    ready, ready_cert = _revoked_in_2026(factory, admin, "已申报后被取消")
+    keyed = db.session.get(CultivationTrack, tracks.add_companies(manager, [company.id], "hnte", 2026).created[0])
+    tracks.move_track(manager, keyed, "key")
+    submitted = db.session.get(CultivationTrack, tracks.add_companies(manager, [ready.id], "hnte", 2026).created[0])
+    tracks.move_track(manager, submitted, "key")
+    tracks.move_track(manager, submitted, "submitted")
+    revoke_designation(admin, cert, revoked_on=D(2026, 3, 1), reason="不再符合认定条件")
+    revoke_designation(admin, ready_cert, revoked_on=D(2026, 9, 5), reason="年报造假")
+    assert revoked_hnte_in_year([company.id, ready.id, company.id], 2026) == {company.id: D(2026, 3, 1), ready.id: D(2026, 9, 5)}
+    assert revoked_hnte_in_year([company.id], 2025) == {} and revoked_hnte_in_year([], 2026) == {}
+
+    message = "该企业高企资格已于 2026-03-01 被取消，当年不得重新申请"
+    with pytest.raises(ServiceError, match=message):
+        tracks.move_track(manager, keyed, "submitted")
+    db.session.rollback()
+    assert db.session.get(CultivationTrack, keyed.id).status == "key"
+    with pytest.raises(ServiceError, match="2026-09-05 被取消，当年不得重新申请"):
+        tracks.move_track(manager, submitted, "recognized",
+                          recognition=tracks.RecognitionData(granted_on=D(2026, 11, 20), reference="GR202632000999"))
+    db.session.rollback()
+    assert db.session.get(CultivationTrack, submitted.id).status == "submitted"
+    assert db.session.scalar(select(Designation.id).where(Designation.company_id == ready.id,
+                                                          Designation.revoked_on.is_(None))) is None
+    # Withdrawing is still allowed; reopening last year's track into this year is not.
+    tracks.move_track(manager, keyed, "withdrawn", reason="资格被取消")
+    old = CultivationTrack(company_id=ready.id, target_rung="hnte", year=2025, status="rejected")
+    db.session.add(old)
+    db.session.commit()
+    with pytest.raises(ServiceError, match="2026-09-05 被取消"):
+        tracks.reopen_track(manager, old, 2026)
+    db.session.rollback()
+
+    fresh, fresh_cert = _revoked_in_2026(factory, admin, "未在名单中")
+    revoke_designation(admin, fresh_cert, revoked_on=D(2026, 3, 1), reason="不再符合认定条件")
+    other = factory.company("wujin", name="另一家")
+    result = tracks.add_companies(manager, [fresh.id, other.id], "hnte", 2026)
+    assert dict(result.skipped) == {fresh.id: message} and len(result.created) == 1
+    assert len(tracks.add_companies(manager, [fresh.id], "hnte", 2027).created) == 1
+    assert len(tracks.add_companies(manager, [fresh.id], "gazelle", 2026).created) == 1

@@ -33,7 +33,7 @@ def test_revocation_changes_stage_from_that_day_and_is_audited(app, factory):
     assert company_profile(admin, company.id, D(2025, 2, 28)).stage == "hnte"
     profile = company_profile(admin, company.id, D(2025, 3, 1))
     assert profile.stage == "prospect"
-    assert profile.timeline[-1].reason == "revocation"
+    assert profile.timeline.stages[-1].reason == "revocation"
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.company_id == company.id)).all()
     assert "designation.grant" in actions and "designation.revoke" in actions
     with pytest.raises(ServiceError, match="已被撤销"):

@@ -16,6 +16,7 @@ from tracker.extensions import db
 from tracker.models import AuditEvent, Company, CompanyYearFigures, Designation
 from tracker.services.companies.records import soft_delete_company
 from tracker.services.errors import Forbidden
+from tracker.rules import uscc as uscc_rules
 from tracker.services.imports.importer import run_import
 
 
@@ -332,3 +333,94 @@ def test_figures_for_a_year_the_edit_form_refuses_are_error_rows(app, factory):
     assert found[(2, "年度")] == "年份不能早于企业成立年份（2015 年）"
     assert "年份须在 2015–" in found[(3, "年度")]
     assert report.new == 1 and db.session.scalar(select(CompanyYearFigures.year)) == 2015
+
+
+# --- money units (defect 15) -------------------------------------------------------------------
+
+def test_money_headers_with_a_unit_are_converted_to_ten_thousand_yuan(app, two_companies):
+    header = ["统一社会信用代码", "年度", "营业收入(元)", "研发费用（千元）", "资产总额(亿元)", "成本费用总额(万元)"]
+    rows = [[code(1), 2024, "85,000,000", 6000, 1.2, 7000]]
+    report = _import("figures", csv_file(header, rows), dry_run=False)
+    assert not report.errors and report.new == 1
+    assert not [w for w in report.warnings if w.row > 1]
+    fig = db.session.scalar(select(CompanyYearFigures))
+    assert (fig.revenue, fig.rd_expense, fig.total_assets, fig.total_cost) == (
+        Decimal("8500.00"), Decimal("600.00"), Decimal("12000.00"), Decimal("7000.00"))
+    notes = {w.column: w.reason for w in report.warnings if w.row == 1}
+    assert notes["营业收入(元)"] == "该列以“元”填写，已换算为万元"
+    assert "成本费用总额(万元)" not in notes
+    assert _import("figures", csv_file(header, rows), dry_run=False).unchanged == 1  # re-import: no change
+
+
+def test_money_in_yuan_under_a_header_without_a_unit_is_imported_with_a_warning_per_row(app, two_companies):
+    header = ["统一社会信用代码", "年度", "营业收入", "研发费用"]
+    rows = [[code(1), 2024, 85_000_000, 6_000_000], [code(2), 2024, 8500, 600]]
+    report = _import("figures", csv_file(header, rows), dry_run=False, mode="all")
+    assert report.committed and not report.errors and report.new == 2
+    found = {(w.row, w.column): w.reason for w in report.warnings}
+    assert set(found) == {(2, "营业收入"), (2, "研发费用")}
+    assert "表头未注明单位，已按万元读取" in found[(2, "营业收入")]
+    assert "“营业收入(元)”" in found[(2, "营业收入")]
+
+
+# --- credit codes a spreadsheet stored as numbers (defect 9, import side) ----------------------
+
+def _all_digit_codes(count: int) -> list[str]:
+    found = []
+    n = 0
+    while len(found) < count:
+        n += 1
+        candidate = uscc_rules.make_code(f"91320412{n:04d}5678")  # n within the 15 digits a number keeps
+        if candidate.isdigit():
+            found.append(candidate)
+    return found
+
+
+def _as_number(text: str) -> float:
+    # What LibreOffice keeps of an 18-digit code read from a CSV: a double, 15 significant digits.
+    return float(f"{int(text):.15g}")
+
+
+@pytest.mark.parametrize("kind, header, tail", [
+    ("companies", ["统一社会信用代码", "企业名称", "所属辖区"], ["数字企业", "武进"]),
+    ("designations", ["统一社会信用代码", "资质类型", "认定日期"], ["高新技术企业", dt.date(2024, 11, 6)]),
+    ("figures", ["统一社会信用代码", "年度", "营业收入(万元)"], [2024, 100]),
+    ("tracks", ["统一社会信用代码", "目标资质", "年度", "状态"], ["高新技术企业", 2025, "储备"]),
+])
+def test_numeric_credit_code_cells_are_refused_with_the_spreadsheet_explanation(app, factory, kind, header, tail):
+    digits = _all_digit_codes(3)
+    for text in digits:
+        factory.company("wujin", uscc=text)
+    good = factory.company("wujin", uscc=code(1))
+    rows = [[_as_number(text), *tail] for text in digits] + [[good.uscc if kind != "companies" else code(2), *tail]]
+    report = _import(kind, xlsx_file(header, rows), "numbers.xlsx", dry_run=True)
+    by_row = {i.row: i for i in report.errors}
+    assert sorted(by_row) == [2, 3, 4]
+    for issue in by_row.values():
+        assert issue.column == "统一社会信用代码"
+        assert "存成了数字" in issue.reason and "文本" in issue.reason and "末位应为" not in issue.reason
+        assert "E+17" in issue.value  # shown as the spreadsheet shows it, not as 913204…936
+        assert issue.code == "spreadsheet_number" and issue.to_dict()["code"] == "spreadsheet_number"
+    assert report.new == 1
+
+
+def _wrong_org_check(valid: str) -> str:
+    wrong = "0" if valid[16] != "0" else "1"
+    first17 = valid[:16] + wrong
+    return first17 + uscc_rules.check_character(first17)  # the final character is right
+
+
+def _wrong_final_check(valid: str) -> str:
+    return valid[:17] + ("0" if valid[17] != "0" else "1")
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("9132041200000012X", "length"), ("91320412MA0000001I", "alphabet"),
+    (_wrong_org_check(code(3)), "org_check"), (_wrong_final_check(code(3)), "check"),
+])
+def test_a_refused_credit_code_names_its_reason(app, text, reason):
+    report = _import("companies", csv_file(COMPANY_HEADER, [[text, "甲", "武进", "", "", ""]]))
+    message = report.errors[0].reason
+    assert {"length": "长度", "alphabet": "不允许的字符", "org_check": "组织机构代码校验位", "check": "末位应为"}[reason] \
+        in message
+    assert report.errors[0].code == reason

@@ -1,6 +1,7 @@
 """The demo city round-trips: export with `flask export`, empty the database, `flask import`, compare.
 
-Companies, designations (with revocations) and yearly figures come back identical, and so does
+Companies, designations (with revocations), yearly figures and cultivation lists (status, note, the
+link of a recognised track to its designation) come back identical, and so does
 the indicator table for the indicators computed from them (1–5), at several dates.
 """
 
@@ -12,7 +13,8 @@ from sqlalchemy import select, text
 
 from tracker.clock import today
 from tracker.extensions import db
-from tracker.models import Company, CompanyYearFigures, Designation
+from tracker.models import Company, CompanyYearFigures, CultivationTrack, Designation
+from tracker.rules.uscc import make_code
 from tracker.services.indicators.rollup import roll_up
 from tracker.services.ops import demo_city
 
@@ -35,7 +37,14 @@ def _snapshot():
         (uscc, f.year, *(getattr(f, name) for name in CompanyYearFigures.FIELDS))
         for f, uscc in db.session.execute(select(CompanyYearFigures, Company.uscc).join(Company).where(live))
     }
-    return companies, designations, figures
+    tracks = {
+        (uscc, t.target_rung, t.year, t.status, t.note, granted)
+        for t, uscc, granted in db.session.execute(
+            select(CultivationTrack, Company.uscc, Designation.granted_on)
+            .join(Company, Company.id == CultivationTrack.company_id)
+            .outerjoin(Designation, Designation.id == CultivationTrack.designation_id).where(live))
+    }
+    return companies, designations, figures, tracks
 
 
 def _indicator_actuals(days):
@@ -69,7 +78,7 @@ def test_demo_city_round_trips_through_export_and_import(app, runner, tmp_path):
     assert any(row[-2] is not None for row in before[1]), "the demo city should contain a revocation"
 
     files = {"companies": tmp_path / "companies.csv", "designations": tmp_path / "designations.xlsx",
-             "figures": tmp_path / "figures.csv"}
+             "figures": tmp_path / "figures.csv", "tracks": tmp_path / "tracks.xlsx"}
     for kind, path in files.items():
         result = runner.invoke(args=["export", kind, str(path)])
         assert result.exit_code == 0, result.output
@@ -90,6 +99,7 @@ def test_demo_city_round_trips_through_export_and_import(app, runner, tmp_path):
     assert after[0] == before[0]
     assert after[1] == before[1]
     assert after[2] == before[2]
+    assert after[3] == before[3] and len(before[3]) > 20
     assert _indicator_actuals(days) == indicators_before
 
     # And once more: the same files change nothing.
@@ -99,15 +109,16 @@ def test_demo_city_round_trips_through_export_and_import(app, runner, tmp_path):
 
 
 def test_cli_reports_errors_and_exits_non_zero_when_nothing_is_written(app, runner, tmp_path):
+    valid = make_code("91320412MA000001")
     path = tmp_path / "bad.csv"
-    path.write_text("统一社会信用代码,企业名称,所属辖区\n91320412MA00000017,甲公司,火星区\n", encoding="utf-8")
+    path.write_text(f"统一社会信用代码,企业名称,所属辖区\n{valid},甲公司,火星区\n", encoding="utf-8")
     result = runner.invoke(args=["import", "companies", str(path)])
     assert result.exit_code == 1
     assert "第 2 行，列“所属辖区”，值 “火星区”：未知的辖区" in result.output
     assert "未写入任何数据" in result.output
     dry = runner.invoke(args=["import", "companies", str(path), "--dry-run"])
     assert dry.exit_code == 1 and "试导入" in dry.output
-    path.write_text("统一社会信用代码,企业名称,所属辖区\n91320412MA00000017,甲公司,武进\n", encoding="utf-8")
+    path.write_text(f"统一社会信用代码,企业名称,所属辖区\n{valid},甲公司,武进\n", encoding="utf-8")
     ok = runner.invoke(args=["import", "companies", str(path), "--mode", "valid"])
     assert ok.exit_code == 0 and "新增 1" in ok.output
     assert db.session.scalar(select(Company.district)) == "wujin"

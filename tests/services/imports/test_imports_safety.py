@@ -111,3 +111,55 @@ def test_csv_and_xlsx_writers_are_formula_safe_and_excel_friendly():
     sheet = workbook.active
     assert sheet["A2"].value == "'=cmd|' /C calc'!A0" and sheet["A2"].data_type == "s"
     assert sheet["B2"].value.date() == dt.date(2024, 1, 2) and sheet["B2"].is_date
+
+
+# --- hostile shapes in every column of every import kind (docs: RELIABILITY "hostile shapes") ----
+
+HOSTILE = [
+    2 ** 63, -(2 ** 63), int("9" * 300), 1e308, -1e308, 9.13204e17, "9.13204E+17", "0001-01-01", "9999-12-31",
+    "\x00\x07控制", "\u202e反向\u202d", "第一行\r\n第二行", "'=cmd|' /C calc'!A0", " ", "1e400", "NaN", "∞", True,
+]
+
+
+def _xlsx_safe(value):
+    # An xlsx holds no control characters and no integers beyond a double: write what Excel would.
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2 ** 53:
+        return str(value)
+    if isinstance(value, str):
+        return "".join(c for c in value if c >= " " or c in "\r\n\t")
+    return value
+
+
+def _base_rows(kind: str, uscc: str) -> list:
+    return {
+        "companies": [uscc, "甲公司", "武进", "新材料", "2015-06-01", "2023-03-15", "载体招引", "地址", "张三", "0519-1"],
+        "designations": [uscc, "甲公司", "高新技术企业", "GR1", "2024-11-06", "2024-11-06", "", "第一批", "", ""],
+        "figures": [uscc, "甲公司", 2024, 10, 2, 100, 5, 5, 90, 100, 60, 1, 2, 0, 0, "否", 70, "是", "否"],
+        "tracks": [uscc, "甲公司", "高新技术企业", 2025, "储备", "备注"],
+    }[kind]
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+@pytest.mark.parametrize("kind", ["companies", "designations", "figures", "tracks"])
+def test_hostile_cells_in_any_column_are_row_errors_never_a_crash(app, factory, kind, file_format):
+    from tracker.rules import import_formats as fmt  # noqa: PLC0415  (kept beside the only test that needs it)
+
+    company = factory.company("wujin")
+    headers = fmt.template_headers(kind)
+    base = _base_rows(kind, company.uscc)
+    base = (base + [""] * len(headers))[:len(headers)]
+    rows = []
+    for index in range(len(headers)):
+        for value in HOSTILE:
+            row = list(base)
+            row[index] = value
+            rows.append(row)
+    if file_format == "csv":
+        data = csv_file(headers, [[str(v) for v in row] for row in rows])
+    else:
+        data = xlsx_file(headers, [[_xlsx_safe(v) for v in row]
+                                   for row in rows])
+    report = run_import(kind, data, f"hostile.{file_format}", dry_run=False, mode="valid")
+    assert report.fatal is None
+    assert all(isinstance(i.reason, str) and i.reason for i in report.errors)
+    assert report.total_rows == len(rows)

@@ -99,10 +99,12 @@ def test_projection_of_each_rung(app, factory):
     db.session.commit()
     result = projections(D(2026, 6, 30))
     sme = result["tech_sme_registered"]
-    assert (sme.today_value, sme.submitted, sme.rate, sme.expiring, sme.value) == (1, 2, 1.0, 0, 3)
-    assert result["hnte_count"].rate is None and "上年无已评审的申报" in result["hnte_count"].formula
+    assert (sme.today_value, sme.first_applications_submitted, sme.first_application_rate.value, sme.expiring,
+            sme.value) == (1, 2, 1.0, 0, 3)
+    hnte = result["hnte_count"]
+    assert hnte.first_application_rate.value is None and "上年无已评审的申报" in hnte.formula
     manager = factory.user("manager", "wujin")
-    assert projections(D(2026, 6, 30), manager)["tech_sme_registered"].submitted == 0
+    assert projections(D(2026, 6, 30), manager)["tech_sme_registered"].first_applications_submitted == 0
 
 
 def test_dashboard_status_uses_last_years_closing_figure(app, factory):
@@ -138,8 +140,9 @@ def test_pro_rata_expectation_and_helpers():
     assert rules.percent_complete(3, 4) == 75.0 and rules.percent_complete(3, 0) is None
     assert rules.gap(3, 4) == 1 and rules.gap(5, 4) == 0 and rules.gap(1, None) is None
     assert rules.recognition_rate(0, 0) is None and rules.recognition_rate(1, 3) == 0.25
-    assert rules.Projection(10, 4, 0.5, 3).value == 9
-    assert rules.Projection(1, 0, None, 5).value == 0
+    half, none = rules.Rate(0.5, "city", 30), rules.Rate(None, "none", 0)
+    assert rules.Projection(10, 3, 0, 0, none, 4, half).value == 9
+    assert rules.Projection(1, 5, 0, 0, none, 0, none).value == 0
     assert rules.levels_at_least("province") == ("province", "national")
     assert rules.first_recognition([("city", D(2024, 1, 1)), ("province", D(2025, 1, 1))], "province") == D(2025, 1, 1)
 

@@ -24,6 +24,9 @@ from tracker.services.pagination import Page
 from tracker.services.scoping import company_scope_clause
 
 ACTION_NAMES = {
+    "annual_report.record": "登记年报报送", "annual_report.remove": "撤销年报登记",
+    "import.annual_reports": "导入年报报送名单",
+    "calendar.notice_load": "载入节假日安排", "tech_sme_window.set": "设置科技型中小企业评价窗口",
     "company.create": "新增企业", "company.update": "修改企业", "company.delete": "删除企业",
     "company.restore": "恢复企业", "companies.export": "导出企业名单",
     "designation.grant": "认定资质", "designation.revoke": "撤销资质", "figures.create": "录入年度数据",
@@ -37,11 +40,14 @@ ACTION_NAMES = {
     "target.update": "修改指标任务", "plan.seed": "载入计划目标",
 }
 ENTITY_NAMES = {
+    "annual_report": "年报", "calendar_notice": "节假日安排", "tech_sme_window": "评价窗口",
     "company": "企业", "designation": "资质", "cultivation_track": "培育记录", "visit": "走访",
     "follow_up": "诉求", "user": "用户", "indicator_target": "指标任务", "company_year_figures": "年度数据",
 }
 
 FIELD_NAMES = {
+    "filed_on": "报送日期", "opens_on": "开始日期", "closes_on": "截止日期", "holidays": "放假天数",
+    "workdays": "调休上班天数", "days": "日期",
     "name": "名称", "uscc": "统一社会信用代码", "district": "辖区", "industry": "产业领域",
     "founded_on": "成立日期", "attracted_on": "招引落户日期", "attraction_channel": "招引渠道",
     "address": "地址", "contact_name": "联系人", "contact_phone": "联系电话", "deleted_at": "删除时间",

@@ -17,7 +17,7 @@ from tracker.models import Company, CompanyYearFigures, Designation
 from tracker.rules import eligibility, ladder
 from tracker.rules.eligibility import CompanyFacts, EligibilityResult
 from tracker.rules.eligibility_thresholds import thresholds_for
-from tracker.rules.figures import FIELD_NAMES
+from tracker.rules.figures import DECLARATION_FIELDS, FIELD_NAMES
 from tracker.services.candidates.ranking import FIGURE_FIELDS, TARGET_RUNGS, facts_from_rows
 
 
@@ -40,6 +40,7 @@ _LATEST_NEEDS: dict[str, tuple[str, ...]] = {
     "hnte": (
         "staff_count", "st_staff_count", "revenue", "rd_expense", "rd_expense_domestic",
         "hightech_revenue", "ip_class1_count", "ip_class2_count", "innovation_score",
+        "key_field", "major_incident",
     ),
     "gazelle": ("revenue", "rd_expense", "staff_count"),
     "potential_unicorn": ("valuation", "is_listed", "financing_amount"),
@@ -66,6 +67,8 @@ def missing_data(facts: CompanyFacts, year: int, rungs: Iterable[str]) -> list[s
     """What the checks of `rungs` lack, in Chinese: "缺少 2025 年研发费用、资产总额" per year.
 
     Years before the founding year are not asked for; a year with no figures at all is named once.
+    Declarations (yes/no, tracker.rules.figures.DECLARATION_FIELDS) come on a line of their own,
+    "待记录 2025 年：…（是/否，在年度数据中填写）": they are asked of the company, not looked up.
     """
     rungs = list(rungs)
     needs: dict[int, list[str]] = {}
@@ -83,12 +86,13 @@ def missing_data(facts: CompanyFacts, year: int, rungs: Iterable[str]) -> list[s
         if figures is None:
             lines.append(f"缺少 {y} 年年度数据")
             continue
-        absent = [
-            FIELD_NAMES[n] for n in FIGURE_FIELDS
-            if n in needs[y] and getattr(figures, n) is None
-        ]
-        if absent:
-            lines.append(f"缺少 {y} 年" + "、".join(absent))
+        absent = [n for n in FIGURE_FIELDS if n in needs[y] and getattr(figures, n) is None]
+        measured = [FIELD_NAMES[n] for n in absent if n not in DECLARATION_FIELDS]
+        declared = [FIELD_NAMES[n] for n in absent if n in DECLARATION_FIELDS]
+        if measured:
+            lines.append(f"缺少 {y} 年" + "、".join(measured))
+        if declared:
+            lines.append(f"待记录 {y} 年：" + "、".join(declared) + "（是/否，在年度数据中填写）")
     return lines
 
 

@@ -4,9 +4,14 @@ The eligibility rules (tracker.rules.eligibility) judge one company's `CompanyFa
 builds those facts from the database for many companies at once and ranks them (one company's
 profile, 科创属性画像, is in `profile`):
 
-1. SQL narrows the companies: scoped to the user, filtered by district / industry / officer, not
-   holding the target rung on the evaluation date, and with the figures every listed company must
-   have (see `_necessary_clauses`), walked in id order in batches (keyset, no OFFSET);
+1. SQL narrows the companies: scoped to the user (or the whole city for the system: the CLI),
+   filtered by district / industry / officer, not holding the target rung on the evaluation date
+   beyond the evaluation year, and with the figures every listed company must have (see
+   `_necessary_clauses`), walked in id order in batches (keyset, no OFFSET). A company whose
+   certificate of the target rung ends in the evaluation year is a re-certification candidate
+   (重新认定, docs/DOMAIN.md §1 and §6): it must re-apply that year, so it is listed, marked with
+   the end of its certificate (`holds_until`), and ranked first; a company whose HNTE was revoked
+   in the year cannot re-apply in it and is not an HNTE candidate of that year;
 2. each batch's figures and "holds a valid HNTE" come in one query each, so the page costs
    three queries per batch of companies, never one per company;
 3. the checks run in Python and only the ranking key is kept, so memory stays small for 100,000
@@ -20,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Sequence
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from tracker.clock import today
 from tracker.extensions import db
@@ -31,11 +36,12 @@ from tracker.rules import eligibility, ladder
 from tracker.rules.eligibility import CompanyFacts, EligibilityResult, YearFigures
 from tracker.rules.eligibility_thresholds import thresholds_for
 from tracker.services.companies.queries import officers_by_company
+from tracker.services.cultivation.refusals import revoked_hnte_in_year_clause
 from tracker.services.caching import StampedCache
 from tracker.services.errors import Forbidden, ServiceError
 from tracker.services.pagination import Page, page_count
 from tracker.services.scoping import company_scope_clause
-from tracker.services.stages import in_force_clause, stage_rank_subquery
+from tracker.services.stages import in_force_clause, not_revoked_clause, stage_rank_subquery
 
 TARGET_RUNGS: tuple[str, ...] = ladder.RUNG_CODES
 BATCH_SIZE = 5000
@@ -89,6 +95,59 @@ def _holders(rung: str, on: dt.date):
 
 def _hnte_in_force(on: dt.date):
     return Company.id.in_(_holders("hnte", on))
+
+
+def _recertifying(rung: str, on: dt.date, year: int):
+    """Designations of `rung` due for re-certification in `year`: started before the year, ending
+    in it, not revoked by `on` (docs/DOMAIN.md §1: re-application happens in the expiry year).
+
+    Starting before the year keeps a tech SME registered for `year` itself (valid to 31 Dec)
+    out: it is done for the year, not due again.
+    """
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return and_(
+        Designation.rung == rung, Designation.valid_from < start,
+        Designation.valid_until >= start, Designation.valid_until <= end,
+        not_revoked_clause(on),
+    )
+
+
+def _settled_holders(rung: str, on: dt.date, year: int):
+    """Uncorrelated: ids of companies that need no application of `rung` in `year`.
+
+    They hold it on `on` through a designation that is not due for re-certification that year
+    (it runs beyond the year, has no end, or is the year's own), or already have a later one
+    starting by the year end (a renewal granted ahead of its start).
+    """
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return select(Designation.company_id).where(
+        Designation.rung == rung,
+        or_(
+            and_(in_force_clause(on), or_(
+                Designation.valid_until.is_(None), Designation.valid_until > end, Designation.valid_from >= start,
+            )),
+            and_(Designation.valid_from > on, Designation.valid_from <= end, Designation.granted_on <= on,
+                 Designation.revoked_on.is_(None)),
+        ),
+    )
+
+
+def recertification_ends(rung: str, on: dt.date, year: int) -> dict[int, dt.date]:
+    """Company id → the end of its certificate of `rung` due for re-certification in `year`.
+
+    One aggregate query for the whole city (one row per certificate ending that year, through
+    ix_designation_rung_until), read once per ranking instead of joined into every batch.
+    """
+    return dict(db.session.execute(
+        select(Designation.company_id, func.max(Designation.valid_until))
+        .where(_recertifying(rung, on, year))
+        .group_by(Designation.company_id)
+    ).all())
+
+
+def _live_scope(user: User | None):
+    """What `user` may see; the system (user None: the CLI) sees every live company."""
+    return company_scope_clause(user) if user is not None else Company.deleted_at.is_(None)
 
 
 def _first_year_needed(target_rung: str | None, year: int) -> int | None:
@@ -175,10 +234,15 @@ class RankKey:
     score: Decimal
     name: str
     company_id: int
+    holds_until: dt.date | None = None  # the certificate's end for a re-certification (重新认定)
 
     def sort_key(self) -> tuple:
-        """Closest first; name and id make the order stable between page loads."""
-        return (self.failed, self.unknown, -self.score, self.name, self.company_id)
+        """Re-certifications first (docs/DOMAIN.md §6), then closest first; name and id make the
+        order stable between page loads."""
+        return (
+            self.holds_until is None, self.failed, self.unknown, -self.score,
+            self.holds_until or dt.date.max, self.name, self.company_id,
+        )
 
 
 @dataclass
@@ -190,6 +254,12 @@ class Candidate:
     stage: str
     officers: list[str] = field(default_factory=list)
     track_status: str | None = None  # its status on the target rung's cultivation list, if there
+    holds_until: dt.date | None = None  # the current certificate's end, for a re-certification
+
+    @property
+    def recertification(self) -> bool:
+        """True for a company that must re-certify (重新认定) in the evaluation year."""
+        return self.holds_until is not None
 
     @property
     def verdict(self) -> str:
@@ -210,11 +280,15 @@ class CandidatePage(Page[Candidate]):
 
     eligible: int
     on: dt.date  # the day "holds the rung" was judged on
+    recertifications: int = 0  # how many of all of them must re-certify (重新认定) this year
 
 
-def check_filters(user: User, filters: CandidateFilters) -> None:
-    """Refuse what the page cannot answer: officers, unknown rungs, wild years, other districts."""
-    if not (user.is_admin or user.is_manager):
+def check_filters(user: User | None, filters: CandidateFilters) -> None:
+    """Refuse what the page cannot answer: officers, unknown rungs, wild years, other districts.
+
+    `user` None is the system (the CLI), which may rank the whole city.
+    """
+    if user is not None and not (user.is_admin or user.is_manager):
         raise Forbidden("精准挖掘仅对辖区管理员和市级管理员开放")
     if filters.target_rung not in TARGET_RUNGS:
         raise ServiceError("请选择目标梯次", field="target")
@@ -249,12 +323,18 @@ def _necessary_clauses(filters: CandidateFilters) -> list:
     return clauses
 
 
-def candidate_query(user: User, filters: CandidateFilters, on: dt.date, *, prefilter: bool = True):
-    """SELECT id, name, founded_on, holds-HNTE of companies that may be candidates (scoped)."""
+def candidate_query(user: User | None, filters: CandidateFilters, on: dt.date, *, prefilter: bool = True):
+    """SELECT id, name, founded_on, holds-HNTE of companies that may be candidates (scoped):
+    not holding the rung beyond the year, and (HNTE) not disqualified in it."""
     day = evaluation_date(filters.year, on)
     query = select(
         Company.id, Company.name, Company.founded_on, _hnte_in_force(day).label("hnte")
-    ).where(company_scope_clause(user), Company.id.not_in(_holders(filters.target_rung, day)))
+    ).where(_live_scope(user), Company.id.not_in(_settled_holders(filters.target_rung, day, filters.year)))
+    if filters.target_rung == "hnte":
+        # Disqualified this year: no re-application until next year (docs/DOMAIN.md §1).
+        query = query.where(Company.id.not_in(
+            select(Designation.company_id).where(revoked_hnte_in_year_clause(filters.year))
+        ))
     if filters.district:
         query = query.where(Company.district == filters.district)
     if filters.industry:
@@ -273,11 +353,13 @@ def _evaluate(filters: CandidateFilters, facts: CompanyFacts) -> EligibilityResu
     return eligibility.check(filters.target_rung, facts, filters.year)
 
 
-def rank(user: User, filters: CandidateFilters, *, on: dt.date | None = None, prefilter: bool = True) -> list[RankKey]:
-    """Every candidate's rank key, closest first (scoped; three queries per batch of companies)."""
+def rank(user: User | None, filters: CandidateFilters, *, on: dt.date | None = None, prefilter: bool = True) -> list[RankKey]:
+    """Every candidate's rank key, re-certifications first, then closest first (scoped; three
+    queries per batch of companies, and one for the certificates ending in the year)."""
     check_filters(user, filters)
     current = on or today()
     base = candidate_query(user, filters, current, prefilter=prefilter)
+    ends = recertification_ends(filters.target_rung, evaluation_date(filters.year, current), filters.year)
     first_year = _first_year_needed(filters.target_rung, filters.year)
     keys: list[RankKey] = []
     last_id = 0
@@ -297,7 +379,7 @@ def rank(user: User, filters: CandidateFilters, *, on: dt.date | None = None, pr
             keys.append(RankKey(
                 failed=len(result.failed), unknown=len(result.unknown),
                 score=result.score if result.score is not None else Decimal(0),
-                name=head.name, company_id=head.id,
+                name=head.name, company_id=head.id, holds_until=ends.get(head.id),
             ))
         if len(heads) < BATCH_SIZE:
             break
@@ -335,21 +417,24 @@ def clear_cache() -> None:
 
 
 def ranked(
-    user: User, filters: CandidateFilters, *, on: dt.date | None = None, cache_seconds: float = 0,
+    user: User | None, filters: CandidateFilters, *, on: dt.date | None = None, cache_seconds: float = 0,
 ) -> list[RankKey]:
     """`rank`, kept for `cache_seconds` while the data stays the same (0: computed every time)."""
     current = on or today()
     if cache_seconds <= 0:
         return rank(user, filters, on=current)
     check_filters(user, filters)
-    key = (user.id, user.role, user.district, filters, current, _data_stamp())
+    who = (user.id, user.role, user.district) if user is not None else (None, "system", None)
+    key = (*who, filters, current, _data_stamp())
     return _CACHE.get_or_compute(key, cache_seconds, lambda: rank(user, filters, on=current))
 
 
 def _candidates_for(
-    ids: Sequence[int], filters: CandidateFilters, on: dt.date, list_year: int | None
+    keys: Sequence[RankKey], filters: CandidateFilters, on: dt.date, list_year: int | None
 ) -> list[Candidate]:
-    """Full rows (company, result, stage, officers, list status) for ids, in the order given."""
+    """Full rows (company, result, stage, officers, list status) for ranked keys, in their order."""
+    ids = [k.company_id for k in keys]
+    holds_until = {k.company_id: k.holds_until for k in keys}
     if not ids:
         return []
     day = evaluation_date(filters.year, on)
@@ -378,13 +463,13 @@ def _candidates_for(
         rows.append(Candidate(
             company=company, result=_evaluate(filters, facts[company_id]),
             stage=ladder.RANK_STAGE[stage_rank], officers=officers.get(company_id, []),
-            track_status=statuses.get(company_id),
+            track_status=statuses.get(company_id), holds_until=holds_until.get(company_id),
         ))
     return rows
 
 
 def candidate_page(
-    user: User, filters: CandidateFilters, page: int, per_page: int, *,
+    user: User | None, filters: CandidateFilters, page: int, per_page: int, *,
     on: dt.date | None = None, list_year: int | None = None, cache_seconds: float = 0,
 ) -> CandidatePage:
     """One page of the ranked candidates, each with its reasons, officers and list status.
@@ -395,24 +480,24 @@ def candidate_page(
     keys = ranked(user, filters, on=current, cache_seconds=cache_seconds)
     pages = page_count(len(keys), per_page)
     page = min(max(1, page), pages)
-    chosen = [k.company_id for k in keys[(page - 1) * per_page: page * per_page]]
+    chosen = keys[(page - 1) * per_page: page * per_page]
     return CandidatePage(
         rows=_candidates_for(chosen, filters, current, list_year),
         total=len(keys),
         eligible=sum(1 for k in keys if k.failed == 0 and k.unknown == 0),
+        recertifications=sum(1 for k in keys if k.holds_until is not None),
         page=page, per_page=per_page, on=evaluation_date(filters.year, current),
     )
 
 
 def iter_candidates(
-    user: User, filters: CandidateFilters, *, on: dt.date | None = None, cache_seconds: float = 0,
+    user: User | None, filters: CandidateFilters, *, on: dt.date | None = None, cache_seconds: float = 0,
 ) -> Iterator[Candidate]:
     """Every ranked candidate in order, in batches (for exports): same scope and order as the page."""
     current = on or today()
     keys = ranked(user, filters, on=current, cache_seconds=cache_seconds)
     for start in range(0, len(keys), BATCH_SIZE // 4):
-        chunk = [k.company_id for k in keys[start:start + BATCH_SIZE // 4]]
-        yield from _candidates_for(chunk, filters, current, None)
+        yield from _candidates_for(keys[start:start + BATCH_SIZE // 4], filters, current, None)
 
 
 def officer_choices(user: User) -> list[tuple[int, str]]:

@@ -180,7 +180,7 @@ class CompanyProfile:
     stage: str
     rungs_held: set[str]
     designations: list[Designation]
-    timeline: list[ladder.StageChange]
+    timeline: ladder.Timeline
     assignments: list[Assignment]
 
 

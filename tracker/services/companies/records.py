@@ -84,7 +84,11 @@ def update_company(
         raise Forbidden("不能将企业改到其他辖区")
     if actor.is_officer and merged["district"] != company.district:
         raise Forbidden("服务专员不能修改企业所属辖区")
-    if merged["uscc"] != company.uscc:
+    if uscc_rules.normalize(merged["uscc"]) == company.uscc:
+        # The stored code, however it was typed back: not checked again, so a code accepted before
+        # the organisation-code check existed (or by an administrator) does not block other edits.
+        merged["uscc"] = company.uscc
+    else:
         merged["uscc"] = _check_uscc(merged["uscc"], actor=actor, accept_bad_check=accept_bad_check, exclude_id=company.id)
     before = audit.snapshot(company, EDITABLE_FIELDS)
     for field, value in merged.items():

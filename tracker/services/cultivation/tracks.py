@@ -18,6 +18,7 @@ from tracker.models import Assignment, Company, CultivationTrack, Designation, T
 from tracker.rules import cultivation as rules
 from tracker.rules.ladder import RUNG_BY_CODE
 from tracker.services import audit
+from tracker.services.cultivation.refusals import revoked_hnte_in_year, revoked_this_year_message, still_holding_message
 from tracker.services.designations.grants import build_designation
 from tracker.services.errors import Conflict, Forbidden, ServiceError
 from tracker.services.scoping import company_scope_clause, get_company_record_for
@@ -43,6 +44,19 @@ def _check_rung_and_year(target_rung: str, year: int) -> None:
         raise ServiceError("年度不正确", field="year")
 
 
+# Statuses that are an HNTE application of the track's year: refused after a revocation that year.
+_APPLYING = frozenset({rules.SUBMITTED, rules.RECOGNIZED})
+
+
+def _refuse_if_revoked(company_id: int, target_rung: str, year: int, *, field: str | None = None) -> None:
+    """A company whose HNTE was revoked in `year` cannot apply for it in `year` (docs/DOMAIN.md §1)."""
+    if target_rung != "hnte":
+        return
+    revoked = revoked_hnte_in_year([company_id], year).get(company_id)
+    if revoked is not None:
+        raise ServiceError(revoked_this_year_message(revoked), field=field)
+
+
 @use_case
 def add_companies(
     actor: User, company_ids: list[int], target_rung: str, year: int, *, owner_id: int | None = None,
@@ -50,8 +64,9 @@ def add_companies(
 ) -> AddResult:
     """Put companies on the cultivation list of `target_rung` for `year` (status 储备).
 
-    Companies the actor cannot see, already on that list, or already holding the rung through the
-    end of that year are skipped with a reason; the rest are added in one transaction.
+    Companies the actor cannot see, already on that list, already holding the rung through the
+    end of that year, or (HNTE) disqualified that year are skipped with a reason; the rest are
+    added in one transaction.
     """
     _check_rung_and_year(target_rung, year)
     if actor.is_officer:
@@ -81,6 +96,7 @@ def add_companies(
             )
         )
     )
+    revoked = revoked_hnte_in_year(wanted, year) if target_rung == "hnte" else {}
     officers = dict(
         db.session.execute(
             select(Assignment.company_id, Assignment.officer_id).where(
@@ -95,7 +111,9 @@ def add_companies(
         elif company_id in existing:
             result.skipped.append((company_id, f"已在{year}年{RUNG_BY_CODE[target_rung].name}培育名单中"))
         elif company_id in holding:
-            result.skipped.append((company_id, f"{year}年底前仍持有有效的{RUNG_BY_CODE[target_rung].name}资质"))
+            result.skipped.append((company_id, still_holding_message(year, target_rung)))
+        elif company_id in revoked:
+            result.skipped.append((company_id, revoked_this_year_message(revoked[company_id])))
         else:
             track = CultivationTrack(
                 company_id=company_id, target_rung=target_rung, year=year, status=rules.POOL,
@@ -140,6 +158,8 @@ def move_track(
         rules.check_move(track.status, to_status, reason=reason)
     except rules.MoveRefused as exc:
         raise ServiceError(exc.message, field="to_status") from exc
+    if to_status in _APPLYING:
+        _refuse_if_revoked(track.company_id, track.target_rung, track.year, field="to_status")
     before = audit.snapshot(track, TRACK_FIELDS)
     if to_status == rules.RECOGNIZED:
         if recognition is None or recognition.granted_on is None:
@@ -171,6 +191,7 @@ def reopen_track(actor: User, track: CultivationTrack, year: int, *, reason: str
         raise ServiceError("只有“未通过”或“退出”的培育记录可以转入下一年度")
     if year <= track.year:
         raise ServiceError("新的培育年度须晚于原年度", field="year")
+    _refuse_if_revoked(track.company_id, track.target_rung, year, field="year")
     exists = db.session.scalar(
         select(CultivationTrack.id).where(and_(
             CultivationTrack.company_id == track.company_id, CultivationTrack.target_rung == track.target_rung,

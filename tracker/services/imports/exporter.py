@@ -1,4 +1,5 @@
-"""Exporting companies, designations and yearly figures in the very layout the importers read.
+"""Exporting companies, designations, yearly figures and cultivation lists in the very layout the
+importers read.
 
 So a city can be moved or backed up as spreadsheets: export, import into another database, and
 the same companies, designations and indicator table come back (tested by a round trip).
@@ -12,7 +13,8 @@ from typing import Any, Iterator
 from sqlalchemy import select
 
 from tracker.extensions import db
-from tracker.models import Company, CompanyYearFigures, Designation, User
+from tracker.models import Company, CompanyYearFigures, CultivationTrack, Designation, User
+from tracker.rules.cultivation import STATUS_NAMES
 from tracker.rules import import_formats as fmt
 from tracker.rules.districts import DISTRICT_NAMES
 from tracker.rules.ladder import RUNG_BY_CODE
@@ -64,7 +66,21 @@ def figure_rows(actor: User | None = None) -> Iterator[list[Any]]:
         yield [uscc, name, f.year, *(getattr(f, field) for field in CompanyYearFigures.FIELDS)]
 
 
-ROW_SOURCES = {"companies": company_rows, "designations": designation_rows, "figures": figure_rows}
+def track_rows(actor: User | None = None) -> Iterator[list[Any]]:
+    """Cultivation tracks of live companies in TRACK_COLUMNS order (names, not codes)."""
+    query = (
+        select(CultivationTrack, Company.uscc, Company.name)
+        .join(Company, Company.id == CultivationTrack.company_id)
+        .where(_live(actor))
+        .order_by(CultivationTrack.year, CultivationTrack.target_rung, Company.uscc)
+    )
+    for t, uscc, name in db.session.execute(query.execution_options(yield_per=_BATCH)):
+        rung = RUNG_BY_CODE[t.target_rung].name if t.target_rung in RUNG_BY_CODE else t.target_rung
+        yield [uscc, name, rung, t.year, STATUS_NAMES.get(t.status, t.status), t.note]
+
+
+ROW_SOURCES = {"companies": company_rows, "designations": designation_rows, "figures": figure_rows,
+               "tracks": track_rows}
 
 
 def export_kind(kind: str, path: str | Path, actor: User | None = None) -> int:

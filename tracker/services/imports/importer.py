@@ -1,4 +1,5 @@
-"""Importing companies, designations and yearly figures from CSV/xlsx (数据导入, docs/DOMAIN.md §8).
+"""Importing companies, designations, yearly figures and cultivation lists from CSV/xlsx (数据导入,
+docs/DOMAIN.md §8 and §2).
 
 Every import runs in two steps over the same code path: a dry run that reads and checks every
 row and says what would happen (new, updated, unchanged, or the error with row, column, value
@@ -6,37 +7,46 @@ and reason), writing nothing; then a commit in one of two modes:
 - ``all``: all-or-nothing, any error and nothing is written;
 - ``valid``: the valid rows are written, the others reported.
 A commit is one transaction with one audit row summarising the batch. Rows are matched on a
-natural key (credit code; company + rung + valid_from; company + year), so re-importing the
-same file finds every row unchanged and writes nothing. An empty cell never erases a stored
-value: an import adds and corrects, it does not forget.
+natural key (credit code; company + rung + valid_from; company + year; company + target rung +
+year), so re-importing the same file finds every row unchanged and writes nothing. An empty cell
+never erases a stored value: an import adds and corrects, it does not forget. Planning is
+set-based: each importer reads what it needs in a few batched queries, never one per row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tracker.clock import today
+from tracker.clock import now, today
 from tracker.extensions import db
-from tracker.models import AuditEvent, Company, CompanyYearFigures, Designation, User
+from tracker.models import (
+    Assignment, AuditEvent, Company, CompanyYearFigures, CultivationTrack, Designation, TrackTransition, User,
+)
+from tracker.rules import cultivation as track_rules
 from tracker.rules import figures as figure_rules
 from tracker.rules import import_formats as fmt
 from tracker.rules import uscc as uscc_rules
 from tracker.rules.districts import DISTRICTS, parse_district
-from tracker.rules.ladder import RUNGS, default_valid_until, parse_rung
+from tracker.rules.ladder import RUNG_BY_CODE, RUNGS, default_valid_until, parse_rung
 from tracker.services import audit
+from tracker.services.cultivation.refusals import HNTE, revoked_hnte_in_year, revoked_this_year_message, still_holding_message
 from tracker.services.designations.grants import build_designation
 from tracker.services.errors import Conflict, Forbidden, ServiceError
 from tracker.services.exports import csv_bytes
 from tracker.services.imports.spreadsheets import Limits, Table, UnreadableFile, read_table
 from tracker.services.scoping import company_scope_clause
+from tracker.services.stages import in_force_clause
 from tracker.services.unit_of_work import unit_of_work
 
-KINDS = ("companies", "designations", "figures")
+KINDS = ("companies", "designations", "figures", "tracks")
 MODES = ("all", "valid")
 MODE_NAMES = {"all": "全部正确才导入", "valid": "只导入正确的行"}
 ACTION_NAMES = {"new": "新增", "update": "更新", "unchanged": "无变化", "error": "错误"}
@@ -51,10 +61,12 @@ class Issue:
     column: str
     value: str
     reason: str
+    code: str | None = None  # a machine-readable cause where a rule gives one (a credit code's `reason`)
 
     def to_dict(self) -> dict:
         """The issue as JSON-friendly values (the CLI's and API's report format)."""
-        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason,
+                "code": self.code}
 
 
 @dataclass
@@ -153,10 +165,11 @@ class _Context:
         """The column header as the file writes it (or the standard one when the column is absent)."""
         return self.hmap.headers.get(field_name) or self.columns[field_name].header
 
-    def error(self, parsed: ParsedRow, field_name: str, reason: str) -> None:
+    def error(self, parsed: ParsedRow, field_name: str, reason: str, code: str | None = None) -> None:
         parsed.ok = False
         parsed.bad_fields.add(field_name)
-        self.report.errors.append(Issue(parsed.row, self.header(field_name), _shown(parsed.raw.get(field_name)), reason))
+        self.report.errors.append(
+            Issue(parsed.row, self.header(field_name), _shown(parsed.raw.get(field_name)), reason, code))
 
     def warn(self, parsed: ParsedRow, field_name: str, reason: str) -> None:
         self.report.warnings.append(Issue(parsed.row, self.header(field_name), _shown(parsed.raw.get(field_name)), reason))
@@ -167,6 +180,8 @@ def _shown(value: Any) -> str:
         return ""
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
+    if isinstance(value, float) and abs(value) >= 1e15:
+        return f"{value:.15G}"  # as a spreadsheet shows a long number (9.13204120000001E+17)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     text = str(value)
@@ -181,7 +196,7 @@ def _parse_rows(table: Table, ctx: _Context) -> list[ParsedRow]:
             value = cells[index] if index < len(cells) else None
             parsed.raw[name] = value
             try:
-                parsed.values[name] = fmt.parse_cell(ctx.columns[name], value)
+                parsed.values[name] = fmt.parse_cell(ctx.columns[name], value, unit=ctx.hmap.units.get(name))
             except fmt.CellError as exc:
                 parsed.values[name] = None
                 ctx.error(parsed, name, exc.reason)
@@ -226,22 +241,28 @@ def _companies_by_code(codes: Iterable[str], actor: User | None) -> dict[str, Co
     return found
 
 
+def _code_cell(parsed: ParsedRow) -> Any:
+    """The credit-code cell as the file held it: a number stays a number, so the rule can say the
+    spreadsheet stored it as one (and lost its last digits) rather than blame a check character."""
+    raw = fmt.unescape_cell(parsed.raw.get("uscc"))
+    return raw if isinstance(raw, (int, float)) and not isinstance(raw, bool) else parsed.values.get("uscc")
+
+
 def _check_code(ctx: _Context, parsed: ParsedRow, known: set[str]) -> str | None:
     """The normalised credit code of a row, or None after reporting why it cannot be used.
 
     A code with only a bad check character is accepted when a live company already holds it:
     an administrator confirmed it when that company was registered.
     """
-    raw = parsed.values.get("uscc")
-    if raw is None:
+    if parsed.values.get("uscc") is None:
         return None
-    code = uscc_rules.normalize(raw)
+    code = uscc_rules.normalize(parsed.values["uscc"])
     try:
-        return uscc_rules.validate(code)
+        return uscc_rules.validate(_code_cell(parsed))
     except uscc_rules.InvalidCreditCode as exc:
         if exc.bad_check_only and code in known:
             return code
-        ctx.error(parsed, "uscc", exc.message)
+        ctx.error(parsed, "uscc", exc.message, exc.reason)
         return None
 
 
@@ -344,9 +365,9 @@ def _resolve_companies(ctx: _Context, rows: list[ParsedRow]) -> None:
         company = existing.get(code)
         if company is None:
             try:
-                uscc_rules.validate(code)
+                uscc_rules.validate(_code_cell(parsed))
             except uscc_rules.InvalidCreditCode as exc:
-                ctx.error(parsed, "uscc", exc.message)
+                ctx.error(parsed, "uscc", exc.message, exc.reason)
             else:
                 ctx.error(parsed, "uscc", f"系统中没有统一社会信用代码为 {code} 的企业（请先导入企业名录）")
             continue
@@ -357,16 +378,21 @@ def _resolve_companies(ctx: _Context, rows: list[ParsedRow]) -> None:
             ctx.warn(parsed, "name", f"企业名称与系统中不一致（系统中为：{company.name}），以信用代码为准")
 
 
+def _read_rung(ctx: _Context, parsed: ParsedRow, field_name: str, label: str) -> None:
+    """Turn a rung cell (its Chinese name or code) into the code, or report it as unknown."""
+    raw_rung = parsed.values.get(field_name)
+    if raw_rung is not None:
+        rung = parse_rung(raw_rung)
+        if rung is None:
+            ctx.error(parsed, field_name, f"未知的{label}：{raw_rung}（可选：{_RUNG_CHOICES}）")
+        parsed.values[field_name] = rung
+
+
 def _plan_designations(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[ParsedRow, str, Any]]:
     _resolve_companies(ctx, rows)
     for parsed in rows:
         values = parsed.values
-        raw_rung = values.get("rung")
-        if raw_rung is not None:
-            rung = parse_rung(raw_rung)
-            if rung is None:
-                ctx.error(parsed, "rung", f"未知的资质类型：{raw_rung}（可选：{_RUNG_CHOICES}）")
-            values["rung"] = rung
+        _read_rung(ctx, parsed, "rung", "资质类型")
         granted, start = values.get("granted_on"), values.get("valid_from")
         if granted is None and start is None:
             if not parsed.bad_fields & {"granted_on", "valid_from"}:
@@ -375,7 +401,11 @@ def _plan_designations(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[Parse
         values["granted_on"] = granted or start
         values["valid_from"] = start or granted
         if values.get("rung") and values.get("valid_until") is None:
-            values["valid_until"] = default_valid_until(values["rung"], values["valid_from"])
+            try:
+                values["valid_until"] = default_valid_until(values["rung"], values["valid_from"])
+            except (ValueError, OverflowError):  # e.g. 9999-12-31 + 3 years: no such calendar day
+                ctx.error(parsed, "valid_from", "有效期起超出可处理的日期范围，请核对")
+                continue
         if values.get("valid_until") is not None and values["valid_until"] < values["valid_from"]:
             ctx.error(parsed, "valid_until", "有效期至不能早于有效期起")
         revoked = values.get("revoked_on")
@@ -466,6 +496,10 @@ def _plan_figures(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[ParsedRow,
         }
         for name, message in figure_rules.relation_errors(merged).items():
             ctx.error(parsed, name, message)
+        # Defect 15: figures in 元 under a header without a unit are 10,000 times too large.
+        for name, message in fmt.implausible_money(values, ctx.hmap.units).items():
+            if name not in parsed.bad_fields:
+                ctx.warn(parsed, name, message)
     _mark_duplicates(ctx, rows, lambda r: (r.target.id, r.values["year"]), "year", "的同一企业同一年度")
 
     usable = [r for r in rows if r.ok]
@@ -489,10 +523,168 @@ def _figures_key(parsed: ParsedRow) -> str:
     return f"{parsed.values.get('uscc') or ''} {parsed.values.get('year') or ''}".strip()
 
 
+# --- cultivation lists (培育名单) ---------------------------------------------------------------
+
+@dataclass
+class _TrackPlan:
+    """What a row does to its track: the statuses it passes through and the fields it sets."""
+
+    track: CultivationTrack | None  # None: a new track
+    path: list[str]  # the statuses entered, in order (a new track: its first status only)
+    changes: dict[str, Any]  # field -> new value ("status", "note", "designation_id")
+    owner_id: int | None = None  # a new track's owner: the company's primary officer, as on the board
+
+
+def _track_reason(ctx: _Context) -> str:
+    return f"导入培育名单：{ctx.report.filename}"[:500]
+
+
+def _tracks_lookups(rows: list[ParsedRow]) -> dict[str, Any]:
+    """Everything the plan needs, in a few queries per batch of companies (never one per row)."""
+    ids = sorted({r.target.id for r in rows})
+    years = sorted({r.values["year"] for r in rows})
+    found: dict[str, Any] = {"tracks": {}, "granted": {}, "holding": set(), "officers": {}, "revoked": {}}
+    if not ids:
+        return found
+    for chunk in _chunks(ids):
+        for track in db.session.scalars(select(CultivationTrack).where(
+                CultivationTrack.company_id.in_(chunk), CultivationTrack.year.in_(years))):
+            found["tracks"][(track.company_id, track.target_rung, track.year)] = track
+        # Recognitions granted in a listed year: the newest one not revoked wins, else the newest.
+        for d in db.session.scalars(
+            select(Designation).where(
+                Designation.company_id.in_(chunk), Designation.granted_on >= dt.date(years[0], 1, 1),
+                Designation.granted_on <= dt.date(years[-1], 12, 31),
+            ).order_by(Designation.revoked_on.is_(None), Designation.granted_on, Designation.id)
+        ):
+            found["granted"][(d.company_id, d.rung, d.granted_on.year)] = d
+        for year in years:
+            found["holding"].update(
+                (company_id, rung, year) for company_id, rung in db.session.execute(
+                    select(Designation.company_id, Designation.rung).where(
+                        Designation.company_id.in_(chunk), in_force_clause(dt.date(year, 12, 31))))
+            )
+        found["officers"].update(db.session.execute(
+            select(Assignment.company_id, Assignment.officer_id).where(
+                Assignment.company_id.in_(chunk), Assignment.assigned_until.is_(None),
+                Assignment.is_primary.is_(True)),
+        ).all())
+    hnte_years = sorted({r.values["year"] for r in rows if r.values["target_rung"] == HNTE})
+    for year in hnte_years:
+        hnte_ids = [r.target.id for r in rows if r.values["target_rung"] == HNTE and r.values["year"] == year]
+        found["revoked"][year] = revoked_hnte_in_year(hnte_ids, year)
+    return found
+
+
+def _plan_tracks(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[ParsedRow, str, Any]]:
+    """Check each row against its track (company + target rung + year) and the state machine.
+
+    A new track starts at the file's status (储备 when empty); an existing one moves only through
+    moves the state machine allows; 已认定 needs a designation of that rung granted that year, to
+    which the track is linked; a company whose HNTE was revoked in the year gets no HNTE track that
+    year and cannot be moved to 已申报 or 已认定 (docs/DOMAIN.md §1, §2).
+    """
+    _resolve_companies(ctx, rows)
+    for parsed in rows:
+        values = parsed.values
+        _read_rung(ctx, parsed, "target_rung", "目标资质")
+        try:
+            values["status"] = fmt.parse_status(values.get("status"))
+        except fmt.CellError as exc:
+            values["status"] = None
+            ctx.error(parsed, "status", exc.reason)
+    _mark_duplicates(
+        ctx, rows, lambda r: (r.target.id, r.values["target_rung"], r.values["year"]), "target_rung",
+        "的同一企业、同一目标资质和年度",
+    )
+    usable = [r for r in rows if r.ok]
+    found = _tracks_lookups(usable)
+    reason = _track_reason(ctx)
+    plan = []
+    for parsed in usable:
+        values = parsed.values
+        company_id, rung, year, wanted = parsed.target.id, values["target_rung"], values["year"], values["status"]
+        key = (company_id, rung, year)
+        track = found["tracks"].get(key)
+        revoked_on = found["revoked"].get(year, {}).get(company_id) if rung == HNTE else None
+        designation = found["granted"].get(key)
+        status = wanted or (track.status if track else track_rules.POOL)
+        if track is None:
+            path = [status]
+            if revoked_on:
+                ctx.error(parsed, "target_rung", revoked_this_year_message(revoked_on))
+            elif status in track_rules.OPEN_STATUSES and key in found["holding"]:
+                ctx.error(parsed, "target_rung", still_holding_message(year, rung))
+        elif status == track.status:
+            path = []
+        else:
+            try:
+                path = track_rules.move_path(track.status, status, reason=reason)
+            except track_rules.MoveRefused as exc:
+                ctx.error(parsed, "status", exc.message)
+                continue
+            if revoked_on and {track_rules.SUBMITTED, track_rules.RECOGNIZED} & set(path):
+                ctx.error(parsed, "status", revoked_this_year_message(revoked_on))
+        if status == track_rules.RECOGNIZED and designation is None and (track is None or path):
+            ctx.error(parsed, "status", f"该企业没有{year}年认定的{RUNG_BY_CODE[rung].name}资质，"
+                                        "不能标为“已认定”（请先导入资质认定名单）")
+        if not parsed.ok:
+            continue
+        changes: dict[str, Any] = {}
+        if path and track is not None:
+            changes["status"] = status
+        if values.get("note") is not None and (track is None or values["note"] != track.note):
+            changes["note"] = values["note"]
+        if status == track_rules.RECOGNIZED and designation is not None and \
+                (track is None or track.designation_id is None):
+            changes["designation_id"] = designation.id
+        action = "new" if track is None else ("update" if changes else "unchanged")
+        step = _TrackPlan(track, path, changes, found["officers"].get(company_id))
+        plan.append((parsed, action, (step, changes)))
+    return plan
+
+
+def _apply_tracks(ctx: _Context, plan: list[tuple[ParsedRow, str, Any]]) -> None:
+    moment = now()
+    by_id = ctx.actor.id if ctx.actor else None
+    reason = _track_reason(ctx)
+    for parsed, action, (step, changes) in plan:
+        if action == "unchanged":
+            continue
+        track = step.track
+        if track is None:
+            track = CultivationTrack(
+                company_id=parsed.target.id, target_rung=parsed.values["target_rung"], year=parsed.values["year"],
+                status=step.path[0], status_since=moment, note=changes.get("note"),
+                designation_id=changes.get("designation_id"),
+                owner_id=step.owner_id,
+            )
+            db.session.add(track)
+            db.session.add(TrackTransition(track=track, from_status=None, to_status=step.path[0], at=moment,
+                                           by_id=by_id, reason=reason))
+            continue
+        previous = track.status
+        for status in step.path:
+            db.session.add(TrackTransition(track=track, from_status=previous, to_status=status, at=moment,
+                                           by_id=by_id, reason=reason))
+            previous = status
+        if step.path:
+            track.status_since = moment
+        for name, value in changes.items():
+            setattr(track, name, value)
+
+
+def _track_key(parsed: ParsedRow) -> str:
+    rung = parsed.values.get("target_rung")
+    name = RUNG_BY_CODE[rung].name if rung in RUNG_BY_CODE else (rung or "")
+    return f"{parsed.values.get('uscc') or ''} {name} {parsed.values.get('year') or ''}".strip()
+
+
 _IMPORTERS = {
     "companies": (_plan_companies, _apply_companies, _company_key),
     "designations": (_plan_designations, _apply_designations, _designation_key),
     "figures": (_plan_figures, _apply_figures, _figures_key),
+    "tracks": (_plan_tracks, _apply_tracks, _track_key),
 }
 
 
@@ -531,6 +723,9 @@ def run_import(kind: str, data: bytes, filename: str, *, actor: User | None = No
         for column in hmap.missing:
             report.errors.append(Issue(1, column.header, "", "缺少必填列"))
         return report
+    for name, unit in hmap.units.items():
+        if unit != fmt.DEFAULT_MONEY_UNIT:
+            report.warnings.append(Issue(1, hmap.headers[name], "", f"该列以“{unit}”填写，已换算为万元"))
     ctx = _Context(report, columns, hmap, actor)
     try:
         # Planning only reads, so a dry run (or a batch with nothing to write) commits an empty
@@ -547,6 +742,14 @@ def run_import(kind: str, data: bytes, filename: str, *, actor: User | None = No
     return report
 
 
+_CHANGE_LABELS = {"designation_id": "关联的资质认定"}  # changes that are no column of the file
+
+
+def _change_label(ctx: _Context, field_name: str) -> str:
+    column = ctx.columns.get(field_name)
+    return column.header if column else _CHANGE_LABELS.get(field_name, field_name)
+
+
 def _plan_and_apply(ctx: _Context, table: Table, *, dry_run: bool) -> bool:
     """Fill the report row by row and, unless nothing may be written, apply the plan with an audit
     row; True when something was written (the caller's unit of work commits it)."""
@@ -559,7 +762,7 @@ def _plan_and_apply(ctx: _Context, table: Table, *, dry_run: bool) -> bool:
         if not parsed.ok:
             report.outcomes.append(RowOutcome(parsed.row, key(parsed), "error"))
     for parsed, action, detail in plan:
-        changes = tuple(ctx.columns[f].header for f in detail[1]) if action == "update" else ()
+        changes = tuple(_change_label(ctx, f) for f in detail[1]) if action == "update" else ()
         report.outcomes.append(RowOutcome(parsed.row, key(parsed), action, changes))
     report.outcomes.sort(key=lambda o: o.row)
     report.new = sum(1 for _, a, _ in plan if a == "new")
@@ -592,3 +795,30 @@ def template_csv(kind: str) -> bytes:
     if kind not in _IMPORTERS:
         raise ServiceError(f"未知的导入类型：{kind}")
     return csv_bytes(fmt.template_headers(kind), [])
+
+
+TEMPLATE_TEXT_ROWS = 2000  # rows pre-formatted as text below the header (the column style covers the rest)
+
+
+def template_xlsx(kind: str) -> bytes:
+    """An empty xlsx import file for `kind` whose credit-code (and other long-number) columns are
+    formatted as text ("@"), so Excel, WPS and LibreOffice keep all 18 characters of a code typed
+    or pasted in instead of a 15-digit number (docs/DOMAIN.md §5)."""
+    if kind not in _IMPORTERS:
+        raise ServiceError(f"未知的导入类型：{kind}")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = fmt.KIND_NAMES[kind]
+    columns = fmt.COLUMNS_BY_KIND[kind]
+    sheet.append([c.header for c in columns])
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(columns, start=1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = max(12, len(column.header) * 2 + 2)
+        if column.field in fmt.TEXT_FORMAT_FIELDS:
+            sheet.column_dimensions[letter].number_format = "@"
+            for row in range(2, TEMPLATE_TEXT_ROWS + 2):
+                sheet.cell(row=row, column=index).number_format = "@"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

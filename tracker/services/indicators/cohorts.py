@@ -13,6 +13,7 @@ from tracker.rules import indicators as rules
 from tracker.rules.ladder import RUNG_RANK, RUNGS
 from tracker.services.errors import NotFound
 from tracker.services.indicators.scope import scope_for
+from tracker.services.stages import counted_clause, counts_from_column, not_revoked_clause
 
 
 @dataclass
@@ -42,7 +43,7 @@ class Cohort:
 
 def _not_revoked_at_grant():
     # A designation revoked on its first day never really held: it does not make an entry.
-    return or_(Designation.revoked_on.is_(None), Designation.revoked_on > Designation.valid_from)
+    return or_(Designation.revoked_on.is_(None), Designation.revoked_on > counts_from_column())
 
 
 def cohort(rung: str, entry_year: int, by_year: int, user: User | None = None) -> Cohort:
@@ -54,7 +55,7 @@ def cohort(rung: str, entry_year: int, by_year: int, user: User | None = None) -
     higher = tuple(r.code for r in RUNGS if r.rank > RUNG_RANK[rung])
     cutoff = rules.year_end(by_year)
     entry = (
-        select(Designation.company_id, func.min(Designation.granted_on).label("entered_on"))
+        select(Designation.company_id, func.min(counts_from_column()).label("entered_on"))
         .where(Designation.rung == rung, _not_revoked_at_grant())
         .group_by(Designation.company_id)
         .subquery()
@@ -64,8 +65,8 @@ def cohort(rung: str, entry_year: int, by_year: int, user: User | None = None) -
         d = Designation.__table__.alias(f"reached_{higher_rung}")
         return case((
             exists().where(
-                d.c.company_id == Company.id, d.c.rung == higher_rung, d.c.granted_on <= cutoff,
-                or_(d.c.revoked_on.is_(None), d.c.revoked_on > cutoff),
+                d.c.company_id == Company.id, d.c.rung == higher_rung,
+                counted_clause(cutoff, d.c), not_revoked_clause(cutoff, d.c),
             ), 1,
         ), else_=0)
 

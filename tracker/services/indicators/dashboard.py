@@ -16,7 +16,8 @@ from tracker.models import AuditEvent, Designation, User
 from tracker.rules import indicators as rules
 from tracker.rules.indicators import INDICATORS, PLAN_YEARS
 from tracker.services.caching import StampedCache
-from tracker.services.indicators.projection import projections
+from tracker.services.indicators.pacing import pacings
+from tracker.services.indicators.projection import ProjectionSet, projection_sets
 from tracker.services.indicators.rollup import (
     Figure, Progress, RollUp, actuals_by_district, build_roll_up, scope_target, targets_for, trend_dates,
 )
@@ -41,6 +42,7 @@ class DashboardRow:
     expected: float | None
     status: rules.Status
     districts: list[DistrictRow] | None
+    pacing: rules.Pacing = rules.STRAIGHT
 
 
 @dataclass
@@ -63,6 +65,7 @@ class Dashboard:
     rows: list[DashboardRow]
     projections: dict[str, rules.Projection]
     trends: dict[str, list[TrendPoint]]
+    projection_sets: dict[str, ProjectionSet] | None = None
 
     def row(self, code: str) -> DashboardRow:
         """The dashboard row of one indicator by code."""
@@ -82,19 +85,23 @@ def dashboard(as_of: dt.date, user: User | None, today: dt.date, district: str |
 
     current = at(as_of)
     baseline = at(rules.year_end(as_of.year - 1))
+    paces = pacings(scope, as_of.year)
     rows = []
     for figure in current.figures:
         code = figure.code
         base = baseline.figure(code)
-        expected = rules.expected_by(code, figure.target, base.actual, as_of)
+        pace = paces[code]
+        expected = rules.expected_by(code, figure.target, base.actual, as_of, pace)
         districts = None
         if figure.by_district is not None:
             districts = []
             for dcode, d in figure.by_district.items():
                 base_d = (base.by_district or {}).get(dcode)
-                exp_d = rules.expected_by(code, d.target, base_d.actual if base_d else 0, as_of)
+                exp_d = rules.expected_by(code, d.target, base_d.actual if base_d else 0, as_of, pace)
                 districts.append(DistrictRow(dcode, d.actual, d.target, rules.progress_status(d.actual, d.target, exp_d)))
-        rows.append(DashboardRow(figure, expected, rules.progress_status(figure.actual, figure.target, expected), districts))
+        rows.append(DashboardRow(
+            figure, expected, rules.progress_status(figure.actual, figure.target, expected), districts, pace,
+        ))
 
     trends: dict[str, list[TrendPoint]] = {i.code: [] for i in INDICATORS}
     for year, on in trend_dates(today).items():
@@ -102,10 +109,10 @@ def dashboard(as_of: dt.date, user: User | None, today: dt.date, district: str |
         for indicator in INDICATORS:
             actual = point_rollup.figure(indicator.code).actual if point_rollup else None
             trends[indicator.code].append(TrendPoint(year, on, actual, scope_target(targets, indicator, year, scope)))
-    today_values = {figure.code: figure.actual for figure in current.figures}
+    sets = projection_sets(scope, as_of)
     return Dashboard(
         as_of=as_of, year=as_of.year, district=scope.district, rows=rows,
-        projections=projections(as_of, user, district, today_values=today_values), trends=trends,
+        projections={code: s.total for code, s in sets.items()}, trends=trends, projection_sets=sets,
     )
 
 

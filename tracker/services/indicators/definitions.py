@@ -9,16 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 
 from tracker.models import CarrierLevel, Company, Designation, Platform, ServiceInstitution, TalentAward
 from tracker.rules import indicators as rules
-from tracker.services.stages import in_force_clause
-
-
-def not_revoked(on: dt.date):
-    """WHERE clause on Designation: not revoked by `on` (a revocation takes effect on its day)."""
-    return or_(Designation.revoked_on.is_(None), Designation.revoked_on > on)
+from tracker.services.stages import counted_clause, in_force_clause, not_revoked_clause
 
 
 def in_year_to(column, on: dt.date):
@@ -27,17 +22,21 @@ def in_year_to(column, on: dt.date):
 
 
 def designation_clause(code: str, on: dt.date):
-    """WHERE clause on Designation rows that make their company count in indicator 1–4 on `on`."""
+    """WHERE clause on Designation rows that make their company count in indicator 1–4 on `on`.
+
+    Every clause counts a designation from the later of its grant date and its valid_from
+    (stages.counted_clause), the same day the stage does (docs/DOMAIN.md §1).
+    """
     rungs = rules.INDICATOR_RUNGS[code]
     rung = Designation.rung == rungs[0] if len(rungs) == 1 else Designation.rung.in_(rungs)
     if code == rules.HNTE:
         return and_(rung, in_force_clause(on))
     if code in (rules.GAZELLE, rules.UNICORNS):
-        return and_(rung, Designation.granted_on <= on, not_revoked(on))
+        return and_(rung, counted_clause(on), not_revoked_clause(on))
     if code == rules.TECH_SME_REGISTERED:
         return and_(
             rung, Designation.valid_from >= rules.year_start(on), Designation.valid_from <= rules.year_end(on.year),
-            Designation.granted_on <= on, not_revoked(on),
+            counted_clause(on), not_revoked_clause(on),
         )
     raise KeyError(code)
 

@@ -78,18 +78,30 @@ class RollUp:
         """The figure of one indicator by code."""
         return next(f for f in self.figures if f.code == code)
 
-    def to_dict(self) -> dict:
-        """The JSON of the CLI and the API (`by_district` for the indicators with district targets)."""
+    def to_dict(self, projections: dict | None = None) -> dict:
+        """The JSON of the CLI and the API (`by_district` for the indicators with district targets).
+
+        `projections` (code → ProjectionSet of tracker.services.indicators.projection) adds each
+        indicator's year-end `projection`, city-wide and in each `by_district` entry.
+        """
+        projections = projections or {}
         items = []
         for f in self.figures:
             item = {
                 "code": f.code, "name": f.indicator.name, "unit": f.indicator.unit,
                 "actual": f.actual, "target": f.target,
             }
+            chosen = projections.get(f.code)
+            if chosen is not None:
+                item["projection"] = chosen.total.to_dict()
             if f.by_district is not None:
                 item["by_district"] = {
                     code: {"actual": d.actual, "target": d.target} for code, d in f.by_district.items()
                 }
+                if chosen is not None:
+                    for code, entry in item["by_district"].items():
+                        if code in chosen.by_district:
+                            entry["projection"] = chosen.by_district[code].to_dict()
             items.append(item)
         return {"as_of": self.as_of.isoformat(), "year": self.year, "indicators": items}
 

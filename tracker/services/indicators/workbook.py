@@ -1,7 +1,8 @@
 """The indicator tables as xlsx in the plan's two layouts, actual beside target, scoped to the user.
 
 Sheet 1 指标任务年度分解表: the 12 indicators × 2023–2027. Sheet 2 各辖市区分解表: indicators 1–4 ×
-years × districts. An actual is the figure as of 31 Dec for a past year, as of today for the
+years × districts. Sheet 3 缺口分析: the gap plan of the user's scope (this year and 2027), with the
+same figures as the page. An actual is the figure as of 31 Dec for a past year, as of today for the
 current year, and blank for a future year.
 """
 
@@ -15,8 +16,11 @@ from openpyxl.styles import Alignment, Font
 
 from tracker.models import User
 from tracker.rules.districts import DISTRICT_NAMES, DISTRICT_SHORT_NAMES
-from tracker.rules.indicators import INDICATORS, PLAN_YEARS
+from tracker.rules.cultivation import STATUS_NAMES
+from tracker.rules.indicators import INDICATOR_BY_CODE, INDICATORS, PLAN_YEARS, RATE_SOURCE_NAMES, Rate
 from tracker.services.exports import safe_cell
+from tracker.services.indicators.gap_plan import ASSUMPTION_2027, GapPlanPage, gap_plan
+from tracker.services.indicators.projection import KIND_NAMES
 from tracker.services.indicators.rollup import RollUp, plan_targets, targets_for, yearly_roll_ups
 from tracker.services.indicators.scope import scope_for
 
@@ -34,8 +38,55 @@ def _actual(rollups: dict[int, RollUp | None], year: int, code: str, district: s
     return by.actual if by else None
 
 
-def indicator_workbook(today: dt.date, user: User | None = None) -> bytes:
-    """The xlsx bytes of both tables for `user`'s scope (None = the whole city)."""
+def _rate_text(rate: Rate) -> str:
+    value = "0%" if rate.value is None else f"{rate.value:.0%}"
+    return f"{value}（{RATE_SOURCE_NAMES[rate.source]}{f'，{rate.decided} 条' if rate.decided else ''}）"
+
+
+def _gap_sheet(workbook: Workbook, plan: GapPlanPage, scope_name: str, put) -> None:
+    """Sheet 3: one block per indicator, one column per year, the rows of the page."""
+    sheet = workbook.create_sheet("缺口分析")
+    put(sheet, 1, 1, f"缺口分析（{scope_name}，截至 {plan.as_of.isoformat()}）", header=True)
+    put(sheet, 2, 1, "预计年末数 = 当前值 − 到期未申请重新认定 − 到期已申请重新认定 + Σ（培育名单各状态企业数 × 上年转化率）；"
+                     "还需 = 目标 − 预计年末数。" + (ASSUMPTION_2027 if len(plan.years) > 1 else ""))
+    row = 4
+    for code, by_year in plan.plans.items():
+        indicator = INDICATOR_BY_CODE[code]
+        put(sheet, row, 1, f"{indicator.number}. {indicator.name}（{indicator.unit}）", header=True)
+        for n, year in enumerate(plan.years):
+            put(sheet, row, 2 + n, f"{year}年", header=True)
+        plans = [by_year[year] for year in plan.years]
+        lines = [
+            ("目标", [p.target for p in plans]),
+            ("当前值", [p.today_value for p in plans]),
+            ("到期且未申请重新认定", [p.lapsing_without_reapplication for p in plans]),
+            ("到期但已申请重新认定", [p.lapsing_with_reapplication for p in plans]),
+        ]
+        for k, line in enumerate(plans[0].pipeline):
+            label = f"培育名单·{STATUS_NAMES[line.status]}（{KIND_NAMES[line.kind]}）"
+            lines.append((label, [p.pipeline[k].count for p in plans]))
+            lines.append((label + " 转化率", [_rate_text(p.pipeline[k].rate) for p in plans]))
+        lines += [("预计年末数", [p.projected for p in plans]), ("还需认定", [p.needed for p in plans])]
+        for k, source in enumerate(plans[0].sources):
+            lines.append((f"来源{k + 1}：{source.label}（家）", [p.sources[k].count for p in plans]))
+            lines.append((f"来源{k + 1} 可增约", [round(p.sources[k].gain, 1) for p in plans]))
+        lines += [("采取全部措施后仍缺", [p.remaining for p in plans]), ("算式", [p.formula for p in plans])]
+        for label, values in lines:
+            row += 1
+            put(sheet, row, 1, label)
+            for n, value in enumerate(values):
+                put(sheet, row, 2 + n, value)
+        row += 2
+    sheet.column_dimensions["A"].width = 44
+    for letter in ("B", "C"):
+        sheet.column_dimensions[letter].width = 22
+
+
+def indicator_workbook(
+    today: dt.date, user: User | None = None, *, cache_seconds: float = 0,
+) -> bytes:
+    """The xlsx bytes of the tables for `user`'s scope (None = the whole city, without the gap plan,
+    which ranks candidates as a signed-in user sees them)."""
     scope = scope_for(user)
     rollups = yearly_roll_ups(today, user)
     scope_targets = plan_targets(user)
@@ -107,6 +158,8 @@ def indicator_workbook(today: dt.date, user: User | None = None) -> bytes:
                 put(by_district, row, 6 + 2 * n, _actual(rollups, year, indicator.code, code))
             row += 1
     by_district.column_dimensions["B"].width = 30
+    if user is not None:
+        _gap_sheet(workbook, gap_plan(user, today, cache_seconds=cache_seconds), scope_name, put)
 
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -15,11 +15,12 @@ from sqlalchemy.orm import aliased
 
 from tracker import clock
 from tracker.extensions import db
-from tracker.models import Assignment, Company, CultivationTrack, Designation, FollowUp
+from tracker.models import AnnualReport, Assignment, Company, CultivationTrack, Designation, FollowUp
 from tracker.rules import follow_ups as follow_up_rules
 from tracker.rules.cultivation import OPEN_STATUSES
-from tracker.rules.reminders import CertificateRecord, FollowUpRecord, ReminderPolicy, TrackRecord
-from tracker.services.stages import in_force_clause
+from tracker.rules.reminders import CertificateRecord, FollowUpRecord, ReminderPolicy, TrackRecord, annual_report_year
+from tracker.services.certificates.reapplication import reapplication_clause
+from tracker.services.stages import counted_clause, in_force_clause, not_revoked_clause
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class CompanyRef:
     district: str
     officer_id: int | None
     registered_years: frozenset = frozenset()
+    filed_years: frozenset = frozenset()  # annual report years filed (for the annual-report campaign)
 
 
 def _primary_assignment():
@@ -55,7 +57,11 @@ def follow_up_records(horizon: dt.date) -> list[FollowUpRecord]:
 
 
 def certificate_records(today: dt.date, pol: ReminderPolicy) -> list[CertificateRecord]:
-    """HNTE certificates of live companies ending within the widest window, with their track facts."""
+    """HNTE certificates of live companies ending within the widest window, with their track facts.
+
+    `has_open_track` is the re-application of tracker.services.certificates.reapplication: a hnte
+    track for the certificate's expiry year, open or recognized; a track of another year is not.
+    """
     newer = aliased(Designation)
     renewed = (
         select(newer.id).where(
@@ -63,12 +69,8 @@ def certificate_records(today: dt.date, pol: ReminderPolicy) -> list[Certificate
             newer.valid_from > Designation.valid_from, newer.revoked_on.is_(None),
         ).exists()
     )
-    open_track = (
-        select(CultivationTrack.id).where(
-            CultivationTrack.company_id == Designation.company_id, CultivationTrack.target_rung == "hnte",
-            CultivationTrack.status.in_(OPEN_STATUSES),
-        ).exists()
-    )
+    # Only the track for the expiry year is this certificate's re-application (docs/DOMAIN.md §2).
+    open_track = reapplication_clause(Designation)
     horizon = today + dt.timedelta(days=max(pol.hnte_expiry_windows))
     rows = db.session.execute(
         select(Designation.id, Designation.company_id, Company.name, Company.district, Assignment.officer_id,
@@ -90,20 +92,25 @@ def _holding(rung: str, clause):
 
 
 def hnte_companies(today: dt.date) -> list[CompanyRef]:
-    """Live companies holding an HNTE certificate in force today (they file the annual report)."""
+    """Live companies holding an HNTE certificate in force today (they file the annual report),
+    with whether they have filed this year's campaign's report (报表年度 = last year)."""
+    report_year = annual_report_year(today)
+    filed = (select(AnnualReport.id).where(AnnualReport.company_id == Company.id, AnnualReport.year == report_year)
+             .correlate(Company).exists())
     rows = db.session.execute(
-        select(Company.id, Company.name, Company.district, Assignment.officer_id)
+        select(Company.id, Company.name, Company.district, Assignment.officer_id, filed.label("filed"))
         .outerjoin(Assignment, _primary_assignment())
         .where(Company.deleted_at.is_(None), _holding("hnte", in_force_clause(today)))
     ).all()
-    return [CompanyRef(*r) for r in rows]
+    return [CompanyRef(r[0], r[1], r[2], r[3], filed_years=frozenset({report_year} if r[4] else ())) for r in rows]
 
 
 def tech_sme_companies(today: dt.date) -> list[CompanyRef]:
     """Live companies evaluated as tech SMEs last year, with whether they are registered this year."""
     def in_year(year: int):
+        # the evaluation year's registration, counting by today as indicator 4 counts it
         return and_(Designation.valid_from >= dt.date(year, 1, 1), Designation.valid_from <= dt.date(year, 12, 31),
-                    Designation.revoked_on.is_(None))
+                    counted_clause(today), not_revoked_clause(today))
 
     this_year = _holding("tech_sme", in_year(today.year))
     rows = db.session.execute(

@@ -28,6 +28,7 @@ from tracker.models.notification import SKIPPED
 from tracker.rules import cadence
 from tracker.rules import reminders as rules
 from tracker.rules.reminders import Reminder, ReminderPolicy
+from tracker.services.calendar import windows as tech_sme_windows
 from tracker.services.notifications import digests, queries, runs
 from tracker.services.notifications.rows import (
     UserInfo, active_users, insert_notifications, new_row, path_for, queue_emails,
@@ -51,8 +52,9 @@ def due_reminders(today: dt.date, pol: ReminderPolicy | None = None) -> list[Rem
     found += rules.certificate_reminders(queries.certificate_records(today, pol), today, pol)
     if rules.annual_report_nudge(today, pol) is not None:
         found += rules.annual_report_reminders(queries.hnte_companies(today), today, pol)
-    if rules.tech_sme_nudge(today, pol) is not None:
-        found += rules.tech_sme_reminders(queries.tech_sme_companies(today), today, pol)
+    window = tech_sme_windows.window_for(today.year)  # the year's evaluation window (data, issue 16)
+    if rules.tech_sme_nudge(today, pol, window) is not None:
+        found += rules.tech_sme_reminders(queries.tech_sme_companies(today), today, pol, window)
     found += rules.stale_track_reminders(queries.stale_tracks(today, pol), today, pol)
     return found
 

@@ -10,12 +10,12 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, literal, or_, select, text
 
 from tracker.clock import now
 from tracker.extensions import db
 from tracker.models import (
-    Assignment, Carrier, CarrierLevel, Company, CompanyYearFigures, CultivationTrack, Designation,
+    AnnualReport, Assignment, Carrier, CarrierLevel, Company, CompanyYearFigures, CultivationTrack, Designation,
     FollowUp, Platform, ServiceInstitution, TalentAward, TrackTransition, User, Visit,
 )
 from tracker.rules import uscc as uscc_rules
@@ -47,7 +47,7 @@ class DemoCounts:
 
 def _uscc(rng: random.Random, division: str) -> str:
     body = "".join(rng.choice("0123456789") for _ in range(8))
-    return uscc_rules.make_code("91" + division + body + uscc_rules.org_code_check(body))
+    return uscc_rules.make_code("91" + division + body)
 
 
 def _flush(model, rows: list[dict]) -> None:
@@ -224,6 +224,8 @@ def _build_city(companies: int, seed: int, reference: dt.date | None) -> DemoCou
                 ip_class1_count=rng.choice([0, 0, 1, 2, 3, 5]), ip_class2_count=rng.randint(0, 12),
                 valuation=round(revenue * rng.uniform(2, 12), 2) if rng.random() < 0.1 else None,
                 financing_amount=round(rng.uniform(500, 20000), 2) if rng.random() < 0.08 else None,
+                # the two HNTE declarations (重点领域, 无重大事故): recorded for most companies
+                key_field=rng.random() < 0.95, major_incident=rng.random() < 0.02,
                 is_listed=False, innovation_score=None, notes=None, version=1, updated_at=created))
 
         # Visits over the last two years, a follow-up raised at some.
@@ -287,7 +289,30 @@ def _build_city(companies: int, seed: int, reference: dt.date | None) -> DemoCou
 
     _flush_all(company_rows, designation_rows, assignment_rows, figure_rows, visit_rows, follow_rows, track_rows, transition_rows, counts)
     _registries(rng, ref, max(1, companies // 2000))
+    _annual_reports(ref)
     return counts
+
+
+def _annual_reports(ref: dt.date) -> None:
+    """Most HNTE holders filed their annual reports (年度发展情况报表); about one in eleven missed a year.
+
+    One INSERT ... SELECT per report year over the certificates in force on its 31 May deadline,
+    so the maintenance list flags only the few that really missed two years running.
+    """
+    for year in range(ref.year - 3, ref.year):
+        deadline = dt.date(year + 1, 5, 31)
+        if deadline > ref:
+            continue
+        holders = (
+            select(Designation.company_id, literal(year), literal(dt.date(year + 1, 5, 20)), literal("demo"),
+                   literal(now()))
+            .where(Designation.rung == "hnte", Designation.valid_from <= deadline, Designation.granted_on <= deadline,
+                   or_(Designation.valid_until.is_(None), Designation.valid_until >= deadline),
+                   (Designation.company_id + year) % 11 != 0)
+            .distinct()
+        )
+        db.session.execute(insert(AnnualReport).from_select(
+            ["company_id", "year", "filed_on", "source", "created_at"], holders))
 
 
 def _flush_all(company_rows, designation_rows, assignment_rows, figure_rows, visit_rows, follow_rows, track_rows, transition_rows, counts):

@@ -2,7 +2,9 @@
 
 Used by My work, the company list filter, the workload table and the reminder sweep, so all of
 them agree. The rule itself is tracker.rules.cadence; here it becomes one query with correlated
-subqueries that use the (company_id, visited_on) index — no query per company.
+subqueries that use the (company_id, visited_on) and (company_id, assigned_until) indexes — no
+query per company. A company without an officer is due from the day it became unassigned
+(rules.cadence.unassigned_since), never from "today", so it is one item for its district manager.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import aliased
 
+from tracker import clock
 from tracker.extensions import db
 from tracker.models import Assignment, Company, User, Visit
 from tracker.rules import cadence
@@ -34,6 +38,11 @@ class DueVisit:
     due_on: dt.date
     state: str
 
+    @property
+    def unassigned(self) -> bool:
+        """No officer: the company is its district manager's item (未分配服务专员)."""
+        return self.officer_id is None
+
 
 def last_visit_subquery():
     """Scalar subquery: the company's latest visit date."""
@@ -47,6 +56,22 @@ def next_planned_subquery():
         .order_by(Visit.visited_on.desc(), Visit.id.desc()).limit(1)
         .correlate(Company).scalar_subquery()
     )
+
+
+def last_assignment_end_subquery():
+    """Scalar subquery: the end of the company's latest closed primary assignment (None if never)."""
+    past = aliased(Assignment)
+    return (
+        select(func.max(past.assigned_until))
+        .where(past.company_id == Company.id, past.assigned_until.is_not(None), past.is_primary.is_(True))
+        .correlate(Company).scalar_subquery()
+    )
+
+
+def _recorded_by(day: dt.date):
+    """WHERE clause: the company was recorded on or before local day `day` (timestamps are UTC)."""
+    cutoff = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, clock.TZ)
+    return Company.created_at < cutoff.astimezone(dt.timezone.utc)
 
 
 def due_visits(
@@ -67,6 +92,8 @@ def due_visits(
     rank = stage_rank_subquery(today)
     last = last_visit_subquery()
     planned = next_planned_subquery()
+    # Read only for the unassigned: CASE leaves the subquery unevaluated for assigned companies.
+    ended = case((Assignment.id.is_(None), last_assignment_end_subquery()), else_=None)
     cutoff_by_rank = case({STAGE_RANK[s]: cutoffs[s] for s in cutoffs}, value=rank, else_=cutoffs["prospect"])
 
     # An officer's own list starts from their open assignments (indexed), not from every company.
@@ -74,7 +101,8 @@ def due_visits(
         officer_id = user.id
     query = (
         select(Company.id, Company.name, Company.district, Assignment.officer_id, Assignment.assigned_from,
-               rank.label("rank"), last.label("last"), planned.label("planned"))
+               rank.label("rank"), last.label("last"), planned.label("planned"), ended.label("ended"),
+               Company.created_at)
         .select_from(Company)
         .outerjoin(Assignment, and_(Assignment.company_id == Company.id, Assignment.assigned_until.is_(None),
                                     Assignment.is_primary.is_(True)))
@@ -90,17 +118,28 @@ def due_visits(
         or_(
             and_(planned.is_not(None), planned <= horizon),
             and_(planned.is_(None), last.is_not(None), last <= cutoff_by_rank),
-            and_(planned.is_(None), last.is_(None), func.coalesce(Assignment.assigned_from, today) <= horizon),
+            and_(planned.is_(None), last.is_(None), Assignment.assigned_from <= horizon),
+            # Unassigned, never visited: due from the day it became unassigned.
+            and_(planned.is_(None), last.is_(None), Assignment.id.is_(None),
+                 or_(ended <= horizon, and_(ended.is_(None), _recorded_by(horizon)))),
         )
     )
     rows = db.session.execute(query).all()
     result = []
     floor = _STATE_ORDER.index(min_state)
-    for company_id, name, district_code, officer, assigned_from, rank_value, last_on, planned_on in rows:
+    for company_id, name, district_code, officer, assigned_from, rank_value, last_on, planned_on, ended_on, created in rows:
         stage = RANK_STAGE[int(rank_value or 0)]
-        due_on = cadence.visit_due_on(stage, last_on, planned_on, assigned_from or today, policy)
+        since = assigned_from if officer is not None else cadence.unassigned_since(ended_on, _local_day(created, today))
+        due_on = cadence.visit_due_on(stage, last_on, planned_on, since, policy)
         state = cadence.visit_state(due_on, today, policy)
         if _STATE_ORDER.index(state) >= floor:
             result.append(DueVisit(company_id, name, district_code, officer, stage, last_on, planned_on, due_on, state))
     result.sort(key=lambda d: (d.due_on, d.company_id))
     return result[:limit] if limit else result
+
+
+def _local_day(moment: dt.datetime | None, default: dt.date) -> dt.date:
+    """The Asia/Shanghai day of a stored timestamp (SQLite hands it back naive, in UTC)."""
+    if moment is None:
+        return default
+    return clock.local(moment).date()

@@ -21,6 +21,7 @@ from tracker.models import Assignment, Company, FollowUp, User
 from tracker.rules import follow_ups as rules
 from tracker.rules import workdays
 from tracker.services import audit
+from tracker.services.calendar.notices import current_calendar
 from tracker.services.errors import Conflict, ServiceError
 from tracker.services.notifications import notify
 from tracker.services.pagination import Page, page_count
@@ -114,12 +115,13 @@ def refer(
     The deadline is a date or N working days from today (not both).
     """
     _check_version(follow_up, version)
+    calendar = current_calendar()
     if deadline_workdays is not None:
         if deadline is not None:
             raise ServiceError("交办期限请只填写日期或工作日数其中一项", field="deadline")
         if not 1 <= deadline_workdays <= workdays.MAX_WORKDAYS:
             raise ServiceError(f"工作日数应在 1 到 {workdays.MAX_WORKDAYS} 之间", field="deadline_workdays")
-        deadline = workdays.add_workdays(today(), deadline_workdays)
+        deadline = calendar.add_workdays(today(), deadline_workdays)
     try:
         rules.check_referral(follow_up.status, unit, contact, deadline, today())
     except rules.FollowUpRefused as exc:
@@ -128,6 +130,7 @@ def refer(
     follow_up.referred_unit = unit.strip()
     follow_up.referred_contact = (contact or "").strip() or None
     follow_up.referred_deadline = deadline
+    follow_up.referred_deadline_provisional = rules.counted_without_notice(today(), deadline, deadline_workdays, calendar)
     if follow_up.status == rules.OPEN:
         follow_up.status = rules.IN_PROGRESS
     _audit(actor, "follow_up.refer", follow_up, before)
@@ -159,7 +162,7 @@ def escalate(actor: User, follow_up: FollowUp, *, version: int | None) -> Follow
     try:
         rules.check_escalate(
             follow_up.status, follow_up.due_on, chased_on, follow_up.escalated_at is not None, today(),
-            by_manager=not actor.is_officer,
+            by_manager=not actor.is_officer, calendar=current_calendar(),
         )
     except rules.FollowUpRefused as exc:
         raise _refused(exc) from exc

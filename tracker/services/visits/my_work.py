@@ -24,6 +24,7 @@ from tracker.models import Company, CultivationTrack, Designation, FollowUp, Use
 from tracker.rules import cadence
 from tracker.rules import cultivation as track_rules
 from tracker.rules import follow_ups as fu_rules
+from tracker.services.certificates.reapplication import reapplication_clause
 from tracker.services.scoping import company_scope_clause
 from tracker.services.stages import in_force_clause
 from tracker.services.visits.due import DueVisit, due_visits
@@ -117,12 +118,7 @@ def expiring_certificates(user: User, on: dt.date, horizon_days: int = EXPIRY_HO
     (already re-certified) also takes the company off the list.
     """
     newer = aliased(Designation)
-    reapplying = (
-        select(CultivationTrack.id)
-        .where(CultivationTrack.company_id == Designation.company_id, CultivationTrack.target_rung == "hnte",
-               CultivationTrack.status.in_(track_rules.OPEN_STATUSES))
-        .correlate(Designation).exists()
-    )
+    reapplying = reapplication_clause(Designation)  # a track of the expiry year, as the reminders
     recertified = (
         select(newer.id)
         .where(newer.company_id == Designation.company_id, newer.rung == "hnte", newer.id != Designation.id,

@@ -23,7 +23,9 @@ from tracker.extensions import db
 from tracker.models import Company, FollowUp, User, Visit
 from tracker.models.visit import FOLLOW_UP_CATEGORIES, VISIT_KINDS
 from tracker.rules import follow_ups as fu_rules
+from tracker.rules import workdays
 from tracker.services import audit
+from tracker.services.calendar.notices import current_calendar
 from tracker.services.errors import Conflict, Forbidden, ServiceError
 from tracker.services.notifications import notify
 from tracker.services.scoping import company_scope_clause, get_company_for, get_company_record_for
@@ -82,7 +84,8 @@ def _check_visit_fields(data: dict, on: dt.date) -> dict:
     }
 
 
-def _check_follow_up(row: FollowUpInput, company: Company, raised_on: dt.date, actor: User) -> dict:
+def _check_follow_up(row: FollowUpInput, company: Company, raised_on: dt.date, actor: User,
+                     calendar: workdays.Calendar) -> dict:
     prefix = f"follow_ups-{row.index}-"
     description = (row.description or "").strip()
     if not description:
@@ -91,10 +94,11 @@ def _check_follow_up(row: FollowUpInput, company: Company, raised_on: dt.date, a
         raise ServiceError("请选择诉求类别", field=prefix + "category")
     owner = check_owner(row.owner_id or actor.id, company, field=prefix + "owner_id")
     try:
-        due_on = fu_rules.deadline_from(raised_on, due_on=row.due_on, workdays_count=row.due_workdays)
+        due_on = fu_rules.deadline_from(raised_on, due_on=row.due_on, workdays_count=row.due_workdays, calendar=calendar)
     except fu_rules.FollowUpRefused as exc:
         raise ServiceError(exc.message, field=prefix + (exc.field or "due_on")) from exc
-    return {"description": description, "category": row.category, "owner_id": owner.id, "due_on": due_on}
+    return {"description": description, "category": row.category, "owner_id": owner.id, "due_on": due_on,
+            "due_provisional": fu_rules.counted_without_notice(raised_on, due_on, row.due_workdays, calendar)}
 
 
 @use_case
@@ -107,7 +111,8 @@ def log_visit(actor: User, company_id: int, data: dict, follow_ups: list[FollowU
     """
     company = get_company_for(actor, company_id, db.session)
     values = _check_visit_fields(data, today())
-    rows = [_check_follow_up(r, company, values["visited_on"], actor) for r in (follow_ups or [])]
+    calendar = current_calendar()  # working days with the loaded holiday notices (issue 16)
+    rows = [_check_follow_up(r, company, values["visited_on"], actor, calendar) for r in (follow_ups or [])]
     visit = Visit(company_id=company.id, officer_id=actor.id, **values)
     db.session.add(visit)
     audit.record(actor.id, "visit.create", visit, after=audit.snapshot(visit, VISIT_FIELDS))
