@@ -8,6 +8,16 @@ PYTHON=${PYTHON:-python3}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-5000}
 export FLASK_APP=app
+# Without SECRET_KEY the app keeps a random key in instance/secret_key (mode 0600), made on the
+# first start, and serves only on a loopback address with it (tracker/secret_key.py): say so now
+# rather than after the set-up.
+if [ -z "${SECRET_KEY:-}" ]; then
+  case "$HOST" in
+    127.*|localhost|::1) ;;
+    *) echo "未设置 SECRET_KEY：HOST=$HOST 不是本机回环地址。请先 export SECRET_KEY=\$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')" >&2
+       exit 2 ;;
+  esac
+fi
 export APP_BASE_URL=${APP_BASE_URL:-http://$HOST:$PORT}
 
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv

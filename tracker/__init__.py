@@ -12,8 +12,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker import models  # noqa: F401  (register every table with the metadata)
+from tracker.accompaniment.views import bp as accompaniment_bp
+from tracker.activity.views import bp as activity_bp
+from tracker.admin.channels import bp as channels_bp
 from tracker.admin.views import bp as admin_bp
 from tracker.api.views import bp as api_bp
+from tracker.attractions.views import bp as attractions_bp
 from tracker.auditlog.views import bp as auditlog_bp
 from tracker.auth.loader import configure_login
 from tracker.auth.views import bp as auth_bp
@@ -23,18 +27,24 @@ from tracker.celery_setup import celery_init_app
 from tracker.certificates.views import bp as certificates_bp
 from tracker.cli import register as register_cli
 from tracker.companies.views import bp as companies_bp
-from tracker.config import DEV_SECRET_KEY, INSTANCE, from_environment
+from tracker.config import INSTANCE, from_environment
 from tracker.cultivation.views import bp as cultivation_bp
 from tracker.designations.views import bp as designations_bp
 from tracker.extensions import bootstrap, csrf, db, login_manager, migrate
+from tracker.followups.views import bp as followups_bp
 from tracker.imports.views import bp as imports_bp
 from tracker.indicators.views import bp as indicators_bp
 from tracker.main import template_helpers
 from tracker.main.views import bp as main_bp
 from tracker.notifications.views import bp as notifications_bp
+from tracker.policies.views import bp as policies_bp
 from tracker.registries.views import bp as registries_bp
+from tracker import secret_key
 from tracker.services.errors import ServiceError
+from tracker.support.views import bp as support_bp
 from tracker.visits.views import bp as visits_bp
+from tracker.web import once
+from tracker.web.converters import DatabaseIntConverter
 from tracker.work.views import bp as work_bp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(from_environment())
     if test_config:
         app.config.update(test_config)
-    _refuse_unsafe_production(app)
+    secret_key.configure(app)  # SECRET_KEY, else instance/secret_key (never served publicly)
     os.makedirs(app.instance_path, exist_ok=True)
     _trust_proxies(app)
 
@@ -63,16 +73,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_security_headers(app)
     celery_init_app(app)
     return app
-
-
-def _refuse_unsafe_production(app: Flask) -> None:
-    if app.config["APP_ENV"] != "development" and app.config["APP_ENV"] != "test":
-        key = app.config.get("SECRET_KEY")
-        if not key or key == DEV_SECRET_KEY or len(key) < 16:
-            raise RuntimeError(
-                "SECRET_KEY is missing or unsafe: set a long random SECRET_KEY outside development "
-                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
-            )
 
 
 def _trust_proxies(app: Flask) -> None:
@@ -113,10 +113,12 @@ def _tune_sqlite(engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
+    app.url_map.converters["int"] = DatabaseIntConverter  # before any rule: ids past the DB's range are 404s
     for blueprint in (
         auth_bp, main_bp, companies_bp, designations_bp, admin_bp, work_bp, visits_bp, cultivation_bp,
-        auditlog_bp, indicators_bp, registries_bp, api_bp, imports_bp, notifications_bp, candidates_bp,
-        certificates_bp, calendar_bp,
+        auditlog_bp, indicators_bp, registries_bp, attractions_bp, api_bp, imports_bp, notifications_bp, candidates_bp,
+        certificates_bp, calendar_bp, followups_bp, activity_bp, policies_bp,
+        accompaniment_bp, support_bp, channels_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -140,6 +142,7 @@ def register_errorhandlers(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
+    once.register(app)  # a replayed create form: "该记录已保存" with a link
 
     @app.errorhandler(StaleDataError)
     def stale_data(error: StaleDataError):
@@ -148,7 +151,7 @@ def register_errorhandlers(app: Flask) -> None:
         # Conflict inside their unit of work; this is the net for a flush outside one, whose
         # session must be rolled back before it can be used again.)
         db.session.rollback()
-        message = "数据已被他人修改，请刷新页面后重试（您的修改未保存）"
+        message = "该记录已被修改（可能是您在另一窗口的操作），您的修改未保存，请刷新页面后重试"
         if request.path.startswith("/api/"):
             return {"error": message, "status": 409}, 409
         return render_template("errors/error.html", code=409, message=message), 409

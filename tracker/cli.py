@@ -43,7 +43,7 @@ def register(app: Flask) -> None:
         click.echo(f"目标 {result['rows']} 行：新增 {result['created']}，更新 {result['updated']}")
 
     @app.cli.command("demo-data")
-    @click.option("--companies", default=2000, show_default=True, help="Number of companies.")
+    @click.option("--companies", default=demo_city.DEFAULT_COMPANIES, show_default=True, help="Number of companies.")
     @click.option("--seed", default=2027, show_default=True, help="Random seed (same seed, same city).")
     @click.option("--if-empty", is_flag=True, help="Do nothing when companies already exist.")
     def demo_data(companies: int, seed: int, if_empty: bool) -> None:

@@ -12,7 +12,7 @@ import datetime as dt
 from celery import shared_task
 from sqlalchemy.exc import OperationalError
 
-from tracker.services.notifications import digests, mailer, sweep
+from tracker.services.notifications import delivery, digests, sweep
 from tracker.services.ops.heartbeat import record_heartbeat
 
 
@@ -53,8 +53,8 @@ def monthly_reports(today_iso: str | None = None) -> int:
 def send_notification(self, notification_id: int) -> str:
     """Deliver one outbox row. A temporary failure is retried after the row's backoff (short, well
     below the visibility timeout); the attempt limit lives on the row, not here."""
-    outcome = mailer.send_one(notification_id)
-    if outcome.status == "retry" and outcome.retry_in is not None:
+    outcome = delivery.send_one(notification_id)  # by the row's channel: email, 企业微信, 钉钉
+    if outcome.status in ("retry", "paced") and outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in + 0.05)
     return outcome.status
 
@@ -63,4 +63,4 @@ def send_notification(self, notification_id: int) -> str:
 def send_pending() -> dict:
     """Every minute: deliver whatever is due — rows whose publish failed (broker down), retries
     whose task was lost, rows a killed worker left "sending" past their lease."""
-    return mailer.drain(time_budget=45)
+    return delivery.drain(time_budget=45)

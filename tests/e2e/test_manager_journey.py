@@ -52,7 +52,8 @@ def _column_of(page, company_name) -> str:
 
 def _move_with_form(page, company_name, target, **fields):
     card = _card(page, company_name)
-    card.locator("summary").click()
+    card.locator("details.move-menu > summary").click()
+    card.locator("details.move-full > summary").click()
     form = card.locator("form.move-form")
     form.locator("select[name=to_status]").select_option(target)
     for name, value in fields.items():
@@ -102,14 +103,15 @@ def test_manager_builds_a_list_and_moves_cards_across_the_board(app, factory, ne
 
     # 已申报 → 已认定 asks for the certificate data and creates the designation.
     card = _card(page, first)
-    card.locator("summary").click()
+    card.locator("details.move-menu > summary").click()
+    card.locator("details.move-full > summary").click()
     card.locator("select[name=to_status]").select_option("recognized")
     assert card.locator("input[name=granted_on]").is_visible()
     card.locator("input[name=granted_on]").fill(today().isoformat())
     card.locator("input[name=reference]").fill("GR202632009999")
     screenshot(page, "manager-board-recognition-form")
     with page.expect_navigation():
-        card.locator("button[type=submit]").click()
+        card.locator("form.move-form button[type=submit]").click()
     assert "并已登记高新技术企业资质" in page.locator(".alert-success").inner_text()
     assert _column_of(page, first) == "recognized"
     assert _column_of(page, second) == "pool"

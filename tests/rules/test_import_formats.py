@@ -193,4 +193,7 @@ def test_revenue_per_employee_beyond_any_company_is_a_warning():
 def test_invisible_control_characters_are_refused(text):
     with pytest.raises(fmt.CellError, match="控制字符"):
         fmt.clean_text(text)
-    assert fmt.clean_text("第一行\r\n第二行\t") == "第一行\r\n第二行"
+    # Line breaks only where the form has a text area (a note); a name is one line (issue 12 item 13).
+    assert fmt.clean_text("第一行\r\n第二行\t", multiline=True) == "第一行\r\n第二行"
+    with pytest.raises(fmt.CellError, match="换行"):
+        fmt.clean_text("第一行\r\n第二行")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from tests.conftest import Factory, _empty_tables
 from tracker import create_app
 from tracker.extensions import db
-from tracker.models import User
+from tracker.models import ApiToken, IndicatorTarget, User
 from tracker.services.accounts.users import set_active
 
 
@@ -190,3 +190,42 @@ def test_production_cookies_are_secure(monkeypatch, database_url, _schema):
     for name in ("session=", "remember_token="):
         header = next(c for c in cookies if c.startswith(name))
         assert "Secure" in header and "HttpOnly" in header and "SameSite=Lax" in header, header
+
+
+def test_lasting_powers_need_a_fresh_login(app, web, factory, remembered_admin):
+    """Creating or reactivating a user, unlocking sign-in, issuing API tokens and changing targets:
+    a stolen remember-me cookie alone can do none of them (issue 12 item 9)."""
+    admin, client = remembered_admin
+    inactive = factory.user("officer")
+    set_active(admin, inactive, False)
+    manager = factory.user("manager")
+    counts = lambda: (db.session.query(User).count(), db.session.query(ApiToken).count(),  # noqa: E731
+                      db.session.query(IndicatorTarget).count())
+    before = counts()
+    attempts = [
+        ("GET", "/admin/users/new", None),
+        ("POST", "/admin/users/new", {"email": "backdoor@example.com", "name": "后门", "role": "admin",
+                                      "district": "", "password": "backdoor-pass-1"}),
+        ("POST", f"/admin/users/{inactive.id}/active", {}),
+        ("POST", f"/admin/users/{inactive.id}/unlock", {}),
+        ("GET", "/indicators/tokens", None),
+        ("POST", "/indicators/tokens", {"owner_id": str(manager.id), "name": "外部对接"}),
+        ("GET", "/indicators/targets?year=2026", None),
+        ("POST", "/indicators/targets?year=2026", {"t_hnte_count_city": "1"}),
+    ]
+    for method, url, data in attempts:
+        response = client.open(url, method=method, data=data)
+        assert response.status_code == 302 and "/reauthenticate" in response.headers["Location"], (method, url)
+    db.session.expire_all()
+    assert counts() == before
+    assert db.session.get(User, inactive.id).active is False
+    assert db.session.scalar(select(User).where(User.email == "backdoor@example.com")) is None
+
+    # After typing the password, the same session may.
+    assert client.post("/reauthenticate", data={"password": Factory.PASSWORD}).status_code == 302
+    assert client.get("/admin/users/new").status_code == 200
+    created = client.post("/admin/users/new", data={"email": "new.officer@example.com", "name": "新专员",
+                                                    "role": "officer", "district": "wujin",
+                                                    "password": "a-good-pass-1"})
+    assert created.status_code == 302 and "/reauthenticate" not in created.headers["Location"]
+    assert client.get("/indicators/targets?year=2026").status_code == 200

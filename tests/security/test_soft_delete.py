@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+from docx import Document
 from openpyxl import load_workbook
 
 from tests.conftest import Factory
@@ -30,6 +31,10 @@ def _signed_in(web, user):
 
 def _text(response) -> str:
     body = response.get_data()
+    if body.startswith(b"PK") and b"word/document.xml" in body:  # the monthly 通报 (Word)
+        document = Document(io.BytesIO(body))
+        return " ".join([p.text for p in document.paragraphs]
+                        + [c.text for t in document.tables for r in t.rows for c in r.cells])
     if body.startswith(b"PK"):  # xlsx
         book = load_workbook(io.BytesIO(body), read_only=True)
         text = " ".join(str(v) for s in book.worksheets for r in s.iter_rows(values_only=True) for v in r if v is not None)

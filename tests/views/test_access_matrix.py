@@ -107,16 +107,106 @@ def _track(factory, ctx):
     return ctx["track"].id
 
 
+def _department(ctx):
+    """A department of the referral list (city-wide: only administrators edit it)."""
+    if "department" not in ctx:
+        from tracker.models import Department
+
+        ctx["department"] = Department(name="溧阳市科技局")
+        db.session.add(ctx["department"])
+        db.session.commit()
+    return ctx["department"].id
+
+
+def _policy(factory, ctx):
+    """A city-wide policy the liyang company is entitled to (only administrators edit it; its
+    claim page for the liyang company is refused by the company's scope)."""
+    if "policy" not in ctx:
+        from tracker.services.policies.registry import create_policy
+
+        ctx["policy"] = create_policy(factory.user("admin"), {
+            "name": "溧阳测试政策", "issuer": "常州市科学技术局", "year": 2025, "benefit_kind": "hnte_first_award",
+            "amount_rule": "fixed", "amount": 30}, [{"kind": "rung_first", "rung": "hnte"}])
+    return ctx["policy"].id
+
+
+def _accompaniment(name: str, ctx) -> int:
+    """A liyang key company (this year's list), its diagnosis and a support record, made once per test."""
+    if "accompaniment" not in ctx:
+        from tracker.clock import today
+        from tracker.models import AccompanimentRecord, KeyCompany, SupportRecord
+
+        entry = KeyCompany(company_id=ctx["company"].id, year=today().year, responsible_id=ctx["liyang_officer"].id,
+                           reason="溧阳重点")
+        db.session.add(entry)
+        db.session.flush()
+        record = AccompanimentRecord(key_company_id=entry.id, company_id=ctx["company"].id, held_on=today(),
+                                     participants="溧阳", findings="溧阳把脉")
+        support = SupportRecord(company_id=ctx["company"].id, kind="rd_deduction", year=2025, amount=100)
+        db.session.add_all([record, support])
+        db.session.commit()
+        ctx["accompaniment"] = {"key": entry.id, "accompaniment": record.id, "support": support.id}
+    return ctx["accompaniment"][name]
+
+
+def _attachment(factory, ctx):
+    """A photo row on the liyang visit (no file is needed: scoping refuses before the disk is read)."""
+    if "attachment" not in ctx:
+        from tracker.models import Attachment
+
+        _visit(factory, ctx)
+        ctx["attachment"] = Attachment(company_id=ctx["company"].id, visit_id=ctx["visit"].id, filename="溧阳.jpg",
+                                       stored_name="liyang-test.jpg", content_type="image/jpeg", size=10,
+                                       has_thumbnail=True, uploaded_by_id=ctx["liyang_officer"].id)
+        db.session.add(ctx["attachment"])
+        db.session.commit()
+    return ctx["attachment"].id
+
+
+def _attraction_project(ctx):
+    """A liyang attraction project led by the liyang officer (with one note), made once per test."""
+    if "attraction_project" not in ctx:
+        from tracker.models import AttractionNote, AttractionProject
+
+        project = AttractionProject(name=f"{SECRET_NAME}招引项目", channel="carrier", district="liyang",
+                                    lead_officer_id=ctx["liyang_officer"].id, status="talking",
+                                    lead_on=dt.date(2026, 1, 5), talking_on=dt.date(2026, 1, 6))
+        db.session.add(project)
+        db.session.flush()
+        db.session.add(AttractionNote(project_id=project.id, noted_on=dt.date(2026, 1, 6), content="溧阳洽谈",
+                                      author_id=ctx["liyang_officer"].id))
+        db.session.commit()
+        ctx["attraction_project"] = project
+    return ctx["attraction_project"].id
+
+
+def _robot(ctx):
+    """The liyang district's 企业微信 group robot (only administrators may see or remove it)."""
+    if "robot" not in ctx:
+        from tracker.services.notifications.robots import add_robot
+
+        ctx["robot"] = add_robot(None, "wecom", "liyang", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=liyang")
+    return ctx["robot"].id
+
+
 # argument name -> builder(factory, ctx) returning an id owned by the liyang district.
 FOREIGN_OBJECTS = {
+    "project_id": lambda factory, ctx: _attraction_project(ctx),
+    "channel_code": lambda factory, ctx: "carrier",  # channels are administrators' only
+    "robot_id": lambda factory, ctx: _robot(ctx),
     "company_id": _company,
     "user_id": _user,
     "designation_id": _designation,
     "track_id": _track,
     "visit_id": _visit,
     "follow_up_id": _follow_up,
+    "attachment_id": _attachment,
     "token_id": _api_token,
     "notification_id": lambda factory, ctx: _notification(ctx),
+    "policy_id": _policy,
+    "department_id": lambda factory, ctx: _department(ctx),
+    **{f"{name}_id": (lambda name: lambda factory, ctx: _accompaniment(name, ctx))(name)
+       for name in ("key", "accompaniment", "support")},
     **{f"{name}_id": (lambda name: lambda factory, ctx: _registry_record(name, ctx))(name)
        for name in ("talent", "carrier", "carrier_level", "platform", "institution")},
 }
@@ -152,6 +242,14 @@ def _url_for(rule, factory, ctx) -> str:
 def _readable(response) -> str:
     """The response as text, with xlsx downloads unzipped into their cell values."""
     data = response.get_data()
+    if data[:2] == b"PK" and b"word/document.xml" in data:  # a Word download (the monthly 通报)
+        import io
+
+        from docx import Document
+
+        document = Document(io.BytesIO(data))
+        return "\n".join([p.text for p in document.paragraphs] + [
+            c.text for t in document.tables for r in t.rows for c in r.cells])
     if data[:2] == b"PK":
         import io
 

@@ -75,3 +75,54 @@ def test_admin_sees_all_paginated_and_officer_is_refused(client, auth, factory, 
 def test_action_names():
     assert action_name("track.move") == "调整培育状态"
     assert action_name("visit.lock") == "走访：visit.lock"
+
+
+def test_log_speaks_chinese_names_and_links_instead_of_codes_and_ids(client, auth, factory, app):
+    """Issue 17 item 3: `open → in_progress`, `onsite`, `服务专员编号：11`, `[963]` and a visit kind
+    labelled 资质类型 are gone; every field and value has its Chinese label; ids are names and links."""
+    from sqlalchemy import event
+
+    from tracker.models import FollowUp, Visit
+    from tracker.services.visits import follow_ups
+
+    manager = factory.user("manager", "wujin", name="武进管理员")
+    officer = factory.user("officer", "wujin", name="王专员")
+    other = factory.user("officer", "wujin", name="李专员")
+    company = factory.company("wujin", officer=officer, name="常州词汇企业")
+    visit = Visit(company_id=company.id, officer_id=officer.id, visited_on=dt.date(2026, 1, 5), kind="onsite",
+                  summary="了解研发")
+    db.session.add(visit)
+    db.session.flush()
+    f = FollowUp(company_id=company.id, visit_id=visit.id, description="申请研发补助", owner_id=officer.id,
+                 category="funding")
+    db.session.add(f)
+    db.session.flush()
+    audit.record(officer.id, "visit.create", visit, after={"visited_on": "2026-01-05", "kind": "onsite",
+                                                           "officer_id": officer.id, "summary": "了解研发"})
+    audit.record(manager.id, "assignment.reassign", company, before={"officer_ids": [officer.id]},
+                 after={"officer_id": other.id, "active": True})
+    db.session.commit()
+    follow_ups.move_status(officer, f, "in_progress", version=f.version, note="已联系")
+    auth.login(manager)
+    statements = []
+    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    html = client.get("/audit/").get_data(as_text=True)
+    table = html[html.index('data-testid="audit-table"'):]
+    for raw in ("in_progress", "onsite", "visited_on", "summary", "officer_ids", "编号", f"[{officer.id}]",
+                f"#{visit.id}", "资质类型"):
+        assert raw not in table, raw
+    for text in ("走访方式</span>：实地走访", "走访日期</span>：2026-01-05", "走访情况</span>：了解研发",
+                 "办理状态</span>：待办 → 办理中", "备注</span>：— → 已联系", "原服务专员</span>：王专员 → —",
+                 "服务专员</span>：— → 李专员", "启用</span>：— → 是", "变更诉求状态"):
+        assert text in table, text
+    assert f'href="/visits/{visit.id}">2026-01-05 走访</a>' in table
+    assert f'href="/visits/follow-ups/{f.id}">诉求“申请研发补助”</a>' in table
+    # Names are resolved per page, not per row: more rows, no more queries.
+    for _ in range(15):
+        audit.record(manager.id, "assignment.reassign", company, before={"officer_ids": [other.id]},
+                     after={"officer_id": officer.id})
+    db.session.commit()
+    few = len(statements)
+    statements.clear()
+    client.get("/audit/")
+    assert len(statements) <= few + 1

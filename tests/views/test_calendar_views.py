@@ -100,6 +100,7 @@ def test_the_visit_form_and_the_follow_up_page_mark_a_deadline_without_the_notic
     body = client.get(f"/visits/new?company_id={company.id}").get_data(as_text=True)
     assert "按国家法定节假日和调休计算，如今天起5个工作日为 2027-01-05（2027年调休安排尚未公布，暂按法定节假日计算）" in body
     monkeypatch.setattr("tracker.services.visits.records.today", lambda: D(2026, 12, 28))
+    monkeypatch.setattr("tracker.web.dates.today", lambda: D(2026, 12, 28))  # the form's not-in-the-future check
     response = client.post(f"/visits/new?company_id={company.id}", data={
         "visited_on": "2026-12-28", "kind": "onsite", "summary": "走访",
         "follow_ups-0-category": "funding", "follow_ups-0-description": "融资", "follow_ups-0-owner_id": str(officer.id),

@@ -150,8 +150,8 @@ def test_xlsx_export_opens_with_the_same_rows(client, auth, factory, city):
     response = client.get("/candidates/export?format=xlsx&target=tech_sme")
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("排名", "企业名称", "统一社会信用代码")
-    assert {r[1] for r in rows[1:]} == {"武进合格企业", "武进超员企业", "溧阳机密候选"}
+    assert rows[1][:3] == ("排名", "企业名称", "统一社会信用代码")
+    assert {r[1] for r in rows[2:]} == {"武进合格企业", "武进超员企业", "溧阳机密候选"}
     assert client.get("/candidates/export?format=pdf").status_code == 400
 
 

@@ -80,7 +80,7 @@ def test_export_is_scoped_xlsx(client, auth, city):
     assert response.status_code == 200 and response.data[:2] == b"PK"
     sheet = load_workbook(io.BytesIO(response.data), read_only=True).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "企业名称" and [r[0] for r in rows[1:]] == ["武进高企"]
+    assert rows[1][0] == "企业名称" and [r[0] for r in rows[2:]] == ["武进高企"]
 
 
 def test_mark_a_report_from_the_list_and_remove_it(client, auth, city):

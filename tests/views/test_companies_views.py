@@ -78,7 +78,7 @@ def test_edit_conflict_message(client, auth, factory, app):
     assert client.post(f"/companies/{company.id}/edit", data=form).status_code == 302
     form["name"] = "乙改"
     html = other.post(f"/companies/{company.id}/edit", data=form).get_data(as_text=True)
-    assert "已被他人修改" in html
+    assert "已被修改（可能是您在另一窗口的操作）" in html
     db.session.expire_all()
     assert db.session.get(Company, company.id).name == "甲改"
 

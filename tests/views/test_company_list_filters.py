@@ -92,7 +92,7 @@ def test_export_is_exactly_the_filtered_scoped_list_with_safe_cells(client, auth
     response = client.get("/companies/export?format=xlsx&industry=新材料")
     assert response.mimetype.endswith("spreadsheetml.sheet")
     sheet = load_workbook(io.BytesIO(response.data)).active
-    values = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    values = [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)]
     assert sorted(values) == names
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "companies.export")).all()
     assert [e.after["rows"] for e in events] == [2, 2] and events[0].after["filters"] == {"industry": "新材料"}

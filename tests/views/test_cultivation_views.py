@@ -68,7 +68,8 @@ def test_moves_across_the_board_and_recognition_creates_the_designation(client, 
             "back": "rung=hnte&year=2026&next=//evil.example",
         })
         assert response.status_code == 302
-        assert response.headers["Location"].endswith("/cultivation/?rung=hnte&year=2026")
+        # Back to the same board, the moved card named (highlighted, with 撤销上一步); no foreign argument.
+        assert response.headers["Location"].endswith(f"/cultivation/?rung=hnte&year=2026&moved={track.id}#card-{track.id}")
     # 已认定 without the certificate data is refused with a message.
     html = client.post(f"/cultivation/tracks/{track.id}/move", data={"to_status": "recognized"}, follow_redirects=True).get_data(as_text=True)
     assert "须填写认定日期" in html
@@ -269,3 +270,38 @@ def test_a_move_to_submitted_after_a_revocation_this_year_is_refused_with_the_re
     assert "该企业高企资格已于 2026-04-01 被取消，当年不得重新申请" in html
     db.session.expire_all()
     assert db.session.get(CultivationTrack, track.id).status == "key" and _transitions(track.id) == 2
+
+
+def test_board_marks_allowed_moves_highlights_the_moved_card_and_undoes_it(client, auth, factory):
+    """Issue 17 item 8: allowed columns as data attributes, a tap menu, the moved card, undo."""
+    from tracker.models import AuditEvent, TrackTransition
+
+    manager = factory.user("manager", "wujin")
+    company = factory.company("wujin", name="撤销企业")
+    track = _track(manager, company)
+    auth.login(manager)
+    html = client.get("/cultivation/?rung=hnte&year=2026").get_data(as_text=True)
+    assert f'data-testid="card-{track.id}" data-track-id="{track.id}" data-status="pool" data-allowed="key withdrawn"' in html
+    assert f'data-testid="quick-move-{track.id}"' in html and 'name="to_status" value="key"' in html
+    response = client.post(f"/cultivation/tracks/{track.id}/move", data={"to_status": "key", "version": track.version,
+                                                                        "back": "rung=hnte&year=2026"})
+    board = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "just-moved" in board and f'data-testid="undo-{track.id}"' in board
+    db.session.expire_all()
+    moved = db.session.get(CultivationTrack, track.id)
+    stale = client.post(f"/cultivation/tracks/{track.id}/undo", data={"version": moved.version - 1}, follow_redirects=True)
+    assert "已被他人调整" in stale.get_data(as_text=True)
+    client.post(f"/cultivation/tracks/{track.id}/undo", data={"version": moved.version, "back": "rung=hnte&year=2026"})
+    db.session.expire_all()
+    back = db.session.get(CultivationTrack, track.id)
+    assert back.status == "pool"
+    last = db.session.scalars(select(TrackTransition).where(TrackTransition.track_id == track.id)
+                              .order_by(TrackTransition.id.desc())).first()
+    assert last.undoes_id is not None and last.from_status == "key" and last.to_status == "pool"
+    assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "track.undo")) is not None
+    # Undoing an undo is refused (move it again instead).
+    html = client.post(f"/cultivation/tracks/{track.id}/undo", data={"version": back.version},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "上一步已是撤销操作" in html
+    db.session.expire_all()
+    assert db.session.get(CultivationTrack, track.id).status == "pool"

@@ -84,13 +84,13 @@ def test_stale_version_shows_a_conflict_and_keeps_the_first_save(client, auth, f
     html = client.post(
         f"/candidates/companies/{company.id}/figures/edit", data={**FORM, "version": "1", "total_assets": "2222"}
     ).get_data(as_text=True)
-    assert "已被他人修改" in html
+    assert "已被修改（可能是您在另一窗口的操作）" in html
     db.session.expire_all()
     assert _rows()[0].total_assets == Decimal("1111.00")
     html = client.post(
         f"/candidates/companies/{company.id}/figures/edit", data={**FORM, "version": "abc"}
     ).get_data(as_text=True)
-    assert "已被他人修改" in html
+    assert "已被修改（可能是您在另一窗口的操作）" in html
 
 
 def test_adding_a_year_that_exists_is_refused_not_overwritten(client, auth, factory):

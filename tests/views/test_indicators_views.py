@@ -173,7 +173,11 @@ def test_export_has_both_layouts_scoped_and_safe(client, factory, city):
     response = client.get("/indicators/export.xlsx")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["指标任务年度分解表", "各辖市区分解表", "缺口分析"]
+    assert book.sheetnames == ["指标任务年度分解表", "各辖市区分解表", "缺口分析", "招引分渠道"]
+    channels = book["招引分渠道"]
+    assert [channels.cell(2, c).value for c in range(1, 9)] == \
+        ["年度", "载体招引", "平台招引", "大赛招引", "基金招引", "飞地孵化", "其他", "合计"]
+    assert channels.cell(3, 1).value.startswith("2023年（截至 2023-12-31）")
     annual = book["指标任务年度分解表"]
     assert annual["B4"].value == "高新技术企业数"
     assert annual["D3"].value == "目标" and annual["E3"].value == "实际"

@@ -35,7 +35,11 @@ def test_list_shows_only_my_notifications_and_marks_them_read(client, auth, fact
     auth.login(me)
     page = client.get("/notifications/").get_data(as_text=True)
     assert "我的提醒" in page and "别人的提醒" not in page and "1 条未读" in page
-    response = client.get(f"/notifications/{mine.id}/open")
+    # Following the link of a GET (a prefetch, a crawler, an <img>) changes nothing: 405.
+    assert client.get(f"/notifications/{mine.id}/open").status_code == 405
+    db.session.expire_all()
+    assert db.session.get(Notification, mine.id).read_at is None
+    response = client.post(f"/notifications/{mine.id}/open")
     assert response.status_code == 302 and response.headers["Location"].endswith("/companies/1")
     db.session.expire_all()
     assert db.session.get(Notification, mine.id).read_at is not None
@@ -46,7 +50,7 @@ def test_someone_elses_notification_is_not_found(client, auth, factory):
     me = factory.user("officer", "wujin")
     theirs = note(factory.user("officer", "wujin"))
     auth.login(me)
-    assert client.get(f"/notifications/{theirs.id}/open").status_code == 404
+    assert client.post(f"/notifications/{theirs.id}/open").status_code == 404
     assert client.post(f"/notifications/{theirs.id}/read").status_code == 404
     db.session.expire_all()
     assert db.session.get(Notification, theirs.id).read_at is None
@@ -68,7 +72,7 @@ def test_a_stored_link_never_redirects_off_site(client, auth, factory):
     me = factory.user("officer", "wujin")
     bad = note(me, link="//evil.example.com/x")
     auth.login(me)
-    assert client.get(f"/notifications/{bad.id}/open").headers["Location"].endswith("/notifications/")
+    assert client.post(f"/notifications/{bad.id}/open").headers["Location"].endswith("/notifications/")
 
 
 def test_preferences_save_and_refuse_unknown_modes(client, auth, factory):

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from tracker.clock import now, today
 from tracker.extensions import db
-from tracker.models import FollowUp, Visit
+from tracker.models import Department, FollowUp, Visit
 
 
 def _count(model):
@@ -116,10 +116,10 @@ def test_another_districts_company_visit_and_follow_up_are_not_found(app, client
     assert client.get("/visits/new?company_id=abc").status_code == 404
     for url in (f"/visits/{visit.id}", f"/visits/{visit.id}/edit", f"/visits/follow-ups/{follow_up.id}"):
         assert client.get(url).status_code == 404, url
-    for action in ("status", "refer", "chase", "escalate", "owner"):
-        response = client.post(f"/visits/follow-ups/{follow_up.id}/{action}",
-                               data={"to_status": "in_progress", "unit": "x", "deadline": today().isoformat()})
-        assert response.status_code == 404, action
+    for url in [f"/visits/follow-ups/{follow_up.id}/{a}" for a in ("chase", "escalate", "owner")] + [
+            f"/follow-ups/{follow_up.id}/{a}" for a in ("status", "refer", "note", "reply", "callback")]:
+        response = client.post(url, data={"to_status": "in_progress", "note": "x", "deadline": today().isoformat()})
+        assert response.status_code == 404, url
     assert client.post(f"/visits/{visit.id}/edit", data={"summary": "改"}).status_code == 404
     db.session.expire_all()
     assert _count(Visit) == 1 and follow_up.status == "open" and follow_up.chased_at is None
@@ -203,10 +203,13 @@ def test_follow_up_actions_through_the_detail_page(client, officer_setup):
     page = client.get(f"/visits/follow-ups/{f.id}").get_data(as_text=True)
     assert "开始办理" in page and "催办" in page and "交办" in page
 
-    response = client.post(f"/visits/follow-ups/{f.id}/refer", data={"unit": "", "version": f.version})
-    assert response.status_code == 400 and "请填写承办单位" in response.get_data(as_text=True)
-    response = client.post(f"/visits/follow-ups/{f.id}/refer", data={"unit": "常州大学", "contact": "科技处",
-                                                                     "deadline_workdays": "5", "version": f.version})
+    department = Department(name="常州大学", contact="科技处")
+    db.session.add(department)
+    db.session.commit()
+    response = client.post(f"/follow-ups/{f.id}/refer", data={"department_id": "", "version": f.version})
+    assert response.status_code == 400 and "请选择承办单位" in response.get_data(as_text=True)
+    response = client.post(f"/follow-ups/{f.id}/refer", data={"department_id": str(department.id),
+                                                              "deadline_workdays": "5", "version": f.version})
     assert response.status_code == 302
     db.session.refresh(f)
     assert f.status == "in_progress" and f.referred_unit == "常州大学" and f.referred_deadline > today()
@@ -215,21 +218,21 @@ def test_follow_up_actions_through_the_detail_page(client, officer_setup):
     db.session.refresh(f)
     assert f.chased_at is not None
 
-    response = client.post(f"/visits/follow-ups/{f.id}/status",
+    response = client.post(f"/follow-ups/{f.id}/status",
                            data={"to_status": "resolved", "resolution": "", "version": f.version})
     assert response.status_code == 400 and "办结时请填写办理结果" in response.get_data(as_text=True)
-    response = client.post(f"/visits/follow-ups/{f.id}/status",
+    response = client.post(f"/follow-ups/{f.id}/status",
                            data={"to_status": "resolved", "resolution": "已签订合作协议", "version": f.version})
     assert response.status_code == 302
     db.session.refresh(f)
-    response = client.post(f"/visits/follow-ups/{f.id}/status", data={"to_status": "closed", "version": f.version})
+    response = client.post(f"/follow-ups/{f.id}/status", data={"to_status": "closed", "version": f.version})
     assert response.status_code == 400 and "满意度" in response.get_data(as_text=True)
     old_version = f.version
-    client.post(f"/visits/follow-ups/{f.id}/status",
+    client.post(f"/follow-ups/{f.id}/status",
                 data={"to_status": "closed", "satisfaction": "satisfied", "version": f.version})
     db.session.refresh(f)
     assert f.status == "closed" and f.satisfaction == "satisfied"
-    response = client.post(f"/visits/follow-ups/{f.id}/status",
+    response = client.post(f"/follow-ups/{f.id}/status",
                            data={"to_status": "in_progress", "version": old_version}, follow_redirects=True)
     assert "已被他人更新" in response.get_data(as_text=True)
     db.session.refresh(f)

@@ -21,6 +21,7 @@ from tests.workers.smtp import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).parent / "celery")
+SKEWED_CLOCK = Path(__file__).resolve().parent / "skewed_clock"
 
 
 @pytest.fixture
@@ -81,9 +82,17 @@ class Worker:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
 
+    def pause(self) -> None:
+        """SIGSTOP the worker and its pool children (a process frozen by the OS, a VM paused)."""
+        os.killpg(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.killpg(self.process.pid, signal.SIGCONT)
+
     def stop(self) -> None:
         """End of test: no warm shutdown to wait for; Redis is flushed and the tables emptied after."""
         try:
+            os.killpg(self.process.pid, signal.SIGCONT)  # a paused one too
             os.killpg(self.process.pid, signal.SIGKILL)  # the worker and any pool children
         except ProcessLookupError:
             pass
@@ -101,7 +110,7 @@ def workers(app, broker, database_url, smtp, tmp_path):
     """start(name, **env) → a ready Worker; all are stopped after the test (before the tables are emptied)."""
     started: list[Worker] = []
 
-    def start(name: str = "w1", **overrides) -> Worker:
+    def start(name: str = "w1", *, clock_offset: float | None = None, wait: bool = True, **overrides) -> Worker:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "TEST_"))}
         env.update({
             "DATABASE_URL": database_url,
@@ -109,7 +118,9 @@ def workers(app, broker, database_url, smtp, tmp_path):
             "CELERY_VISIBILITY_TIMEOUT": "30",
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(smtp.port),
-            "MAIL_TIMEOUT_SECONDS": "10",
+            "MAIL_CONNECT_TIMEOUT_SECONDS": "2",
+            "MAIL_COMMAND_TIMEOUT_SECONDS": "2",
+            "MAIL_DATA_TIMEOUT_SECONDS": "5",  # longest send 2 + 5 × 2 + 5 = 17 s; the lease must be ≥ 25.5
             "MAIL_BACKOFF_BASE_SECONDS": "0.3",
             "MAIL_BACKOFF_MAX_SECONDS": "1",
             "MAIL_SEND_LEASE_SECONDS": "30",
@@ -120,10 +131,14 @@ def workers(app, broker, database_url, smtp, tmp_path):
             "PYTHONPATH": str(ROOT),
             "PYTHONDONTWRITEBYTECODE": "1",
         })
+        if clock_offset:  # this worker's clock runs that many seconds off (tests/workers/skewed_clock)
+            env["PYTHONPATH"] = f"{SKEWED_CLOCK}{os.pathsep}{ROOT}"
+            env["TRACKER_TEST_CLOCK_OFFSET"] = str(clock_offset)
         env.update({k: str(v) for k, v in overrides.items()})
         worker = Worker(name, env, tmp_path / f"{name}-{len(started)}.log")
         started.append(worker)
-        worker.wait_ready()
+        if wait:
+            worker.wait_ready()
         return worker
 
     yield start

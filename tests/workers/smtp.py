@@ -4,7 +4,9 @@
 - `reject_rcpt`: addresses refused at RCPT with 550;
 - `hold_at_rcpt`: block at RCPT (before any message text is sent) until `release()`;
 - `hold_after_accept`: store the message, then block before answering 250 until `release()`;
-- `delay`: seconds to wait before answering DATA (a slow server).
+- `delay`: seconds to wait before answering DATA (a slow server);
+- `reply_delay`: store the message, then wait this long before answering 250 (a slow relay whose
+  reply to the final "." comes after the client's timeout: the message is delivered anyway).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class ScriptedHandler:
         self.hold_at_rcpt = False
         self.hold_after_accept = False
         self.delay = 0.0
+        self.reply_delay = 0.0
         self.entered = threading.Event()  # set when a hold point is reached
         self._release = threading.Event()
         self.data_attempts = 0
@@ -71,11 +74,21 @@ class ScriptedHandler:
             self.messages.append(envelope.content)
         if self.hold_after_accept:
             await self._wait_release()
+        if self.reply_delay:
+            self.entered.set()
+            await asyncio.sleep(self.reply_delay)
         return "250 OK"
 
     def message_ids(self) -> list[str]:
         with self._lock:
             return [email.message_from_bytes(m)["Message-ID"] for m in self.messages]
+
+    def copies(self) -> dict[str, int]:
+        """Messages received per Message-ID (a value above 1 is a duplicate)."""
+        counts: dict[str, int] = {}
+        for message_id in self.message_ids():
+            counts[message_id] = counts.get(message_id, 0) + 1
+        return counts
 
     def wait_for(self, count: int, timeout: float = 20.0) -> bool:
         deadline = time.monotonic() + timeout

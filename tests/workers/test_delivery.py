@@ -23,6 +23,12 @@ from tracker.services.notifications import notify, sweep
 pytestmark = pytest.mark.pg_only
 
 TODAY = dt.date(2026, 6, 3)
+# A short lease (a killed worker's row comes back after 8 s) needs short SMTP timeouts: the lease
+# must be 1.5 × the longest send (0.5 + 5 × 0.5 + 2 = 5 s), or the worker refuses to start.
+SHORT_LEASE = {"MAIL_SEND_LEASE_SECONDS": 8, "MAIL_CONNECT_TIMEOUT_SECONDS": 0.5,
+               "MAIL_COMMAND_TIMEOUT_SECONDS": 0.5, "MAIL_DATA_TIMEOUT_SECONDS": 2}
+# The server holds RCPT for seconds: a command timeout above that, and a lease to match.
+LONG_HOLD = {"MAIL_COMMAND_TIMEOUT_SECONDS": 15, "MAIL_SEND_LEASE_SECONDS": 150}
 
 
 def statuses() -> dict[int, str]:
@@ -84,14 +90,14 @@ def test_double_sweeps_and_two_beats_send_one_email_per_key(app, factory, worker
 
 def test_worker_killed_mid_send_then_a_new_worker_sends_exactly_once(app, factory, workers, smtp):
     smtp.handler.hold_at_rcpt = True  # the worker is inside the SMTP conversation, no message text sent yet
-    first = workers("w1", MAIL_SEND_LEASE_SECONDS=2, CELERY_VISIBILITY_TIMEOUT=3)
+    first = workers("w1", CELERY_VISIBILITY_TIMEOUT=3, **SHORT_LEASE)
     [nid] = remind(factory)
     assert smtp.handler.entered.wait(20), first.log()[-2000:]
     first.kill()
     smtp.handler.hold_at_rcpt = False
     smtp.handler.release()
     assert statuses()[nid] == SENDING and smtp.handler.messages == []  # the lease holds the row
-    workers("w2", MAIL_SEND_LEASE_SECONDS=2, CELERY_VISIBILITY_TIMEOUT=3)
+    workers("w2", CELERY_VISIBILITY_TIMEOUT=3, **SHORT_LEASE)
     # The killed worker's task comes back (acks_late; Redis visibility timeout) and beat's
     # send_pending runs; whichever claims the row after the lease sends it.
     deadline = time.monotonic() + 25
@@ -109,13 +115,13 @@ def test_killed_after_the_server_accepted_resends_once_with_the_same_message_id(
     """The documented at-least-once window: the server took the message, the worker died before
     recording it. The row is sent again after the lease — a second copy, same Message-ID, no more."""
     smtp.handler.hold_after_accept = True
-    first = workers("w1", MAIL_SEND_LEASE_SECONDS=2)
+    first = workers("w1", **SHORT_LEASE)
     [nid] = remind(factory)
     assert smtp.handler.entered.wait(20), first.log()[-2000:]
     first.kill()
     smtp.handler.hold_after_accept = False
     smtp.handler.release()
-    workers("w2", MAIL_SEND_LEASE_SECONDS=2)
+    workers("w2", **SHORT_LEASE)
     deadline = time.monotonic() + 25
     while len(smtp.handler.messages) < 2 and time.monotonic() < deadline:
         publish_send_pending(app)
@@ -188,11 +194,11 @@ def test_visibility_timeout_2s_with_two_workers_sends_each_reminder_once(app, fa
     too (kombu restores overdue unacked messages when a worker starts polling); the claim on the
     row keeps it to one email."""
     smtp.handler.hold_at_rcpt = True
-    w1 = workers("w1", CELERY_VISIBILITY_TIMEOUT=2)
+    w1 = workers("w1", CELERY_VISIBILITY_TIMEOUT=2, **LONG_HOLD)
     ids = remind(factory, n=2)
     assert smtp.handler.entered.wait(20)
     time.sleep(2.2)  # the message being sent is now past its visibility timeout
-    w2 = workers("w2", CELERY_VISIBILITY_TIMEOUT=2)
+    w2 = workers("w2", CELERY_VISIBILITY_TIMEOUT=2, **LONG_HOLD)
     wait_until(lambda: w2.received() >= 1, message="the second worker receiving a task")
     time.sleep(0.5)
     smtp.handler.hold_at_rcpt = False

@@ -12,10 +12,12 @@ from tracker.services.accounts import users
 from tracker.services.accounts.throttle import get_throttle
 from tracker.services.errors import ServiceError
 from tracker.services.indicators import targets
+from tracker.services.notifications import channel_prefs
 from tracker.services.ops import heartbeat
 from tracker.web.access import roles_required
 from tracker.web.errors import attach_service_error
 from tracker.web.forms import ConfirmForm
+from tracker.web.once import create_once
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -28,21 +30,23 @@ def user_list():
     return render_template(
         "admin/users.html", users=rows, confirm=ConfirmForm(),
         locked=get_throttle(current_app).locked_accounts([u.email for u in rows]),
-        heartbeat=heartbeat.last_heartbeat(), mismatches=targets.current_mismatches(),
+        heartbeat=heartbeat.status(), mismatches=targets.current_mismatches(),
     )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @roles_required("admin")
+@fresh_login_required  # a stolen remember-me cookie must not be able to make a lasting account
 def create_user():
     """Create an account."""
     form = UserForm()
     if form.validate_on_submit():
         try:
-            user = users.create_user(
-                current_user._get_current_object(), email=form.email.data, name=form.name.data,
+            actor = current_user._get_current_object()
+            user = create_once(actor, form, lambda: channel_prefs.create_user_with_wecom(
+                actor, email=form.email.data, name=form.name.data, wecom_userid=form.wecom_userid.data,
                 role=form.role.data, password=form.password.data, district=form.district.data or None,
-            )
+            ), lambda u: url_for("admin.edit_user", user_id=u.id))
         except ServiceError as exc:
             attach_service_error(form, exc)
         else:
@@ -61,8 +65,9 @@ def edit_user(user_id: int):
     reset = ResetPasswordForm(prefix="reset")
     if form.validate_on_submit():
         try:
-            users.update_user(current_user._get_current_object(), user, name=form.name.data, role=form.role.data,
-                              district=form.district.data or None)
+            channel_prefs.update_user_with_wecom(current_user._get_current_object(), user, name=form.name.data,
+                                                 role=form.role.data, district=form.district.data or None,
+                                                 wecom_userid=form.wecom_userid.data)
         except ServiceError as exc:
             attach_service_error(form, exc)
         else:
@@ -110,6 +115,7 @@ def toggle_active(user_id: int):
 
 @bp.route("/users/<int:user_id>/unlock", methods=["POST"])
 @roles_required("admin")
+@fresh_login_required  # unlocking lets password guessing go on: a password typed in this session
 def unlock(user_id: int):
     """Lift a login lockout (登录锁定) before it expires, e.g. after the user called the bureau."""
     user = db.get_or_404(User, user_id)

@@ -1,13 +1,13 @@
 """Audit log filter form: shape only."""
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
 from tracker.companies.forms import MAX_ID, MAX_PAGE
+from tracker.web.forms import Form
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """Query arguments of the audit log: company, user and a date range (Asia/Shanghai days)."""
 
     class Meta:

@@ -9,11 +9,12 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from tracker.services.calendar.windows import EARLIEST_YEAR, LATEST_YEAR
 from tracker.visits.forms import ChineseMeta
+from tracker.web.forms import Form
 
 MAX_PASTED = 20000  # characters; a year's notice is about 30 short lines
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(Form):
     """A year's holiday notice: a CSV/xlsx file or pasted CSV text (日期, 类型, 名称)."""
 
     class Meta(ChineseMeta, FlaskForm.Meta):
@@ -34,7 +35,7 @@ class NoticeForm(FlaskForm):
         return ok
 
 
-class WindowForm(FlaskForm):
+class WindowForm(Form):
     """A year's tech SME evaluation window."""
 
     class Meta(ChineseMeta, FlaskForm.Meta):

@@ -7,20 +7,21 @@ therefore plain text fields that hand the service exactly what was typed.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from tracker.rules.districts import DISTRICTS, INDUSTRIES
 from tracker.rules.ladder import RUNGS
 from tracker.rules.figures import FIELDS, field_label
+from tracker.web.forms import Form
+from tracker.web.once import OnceForm
 
 TARGET_CHOICES = [(r.code, r.name) for r in RUNGS]
 MAX_MISSING_LABELS = [("1", "符合条件或仅差一项"), ("0", "仅列出符合条件的企业")]
 FLAG_CHOICES = [("", "未知（未记录）"), ("0", "否"), ("1", "是")]
 
 
-class CandidateFilterForm(FlaskForm):
+class CandidateFilterForm(Form):
     """The GET filters of the candidates page (no CSRF: it changes nothing)."""
 
     class Meta:
@@ -39,7 +40,7 @@ class CandidateFilterForm(FlaskForm):
     page = IntegerField(validators=[Optional()])
 
 
-class AddToListForm(FlaskForm):
+class AddToListForm(OnceForm, Form):
     """Add the ticked companies to the target rung's cultivation list of a year."""
 
     target = HiddenField()
@@ -50,7 +51,7 @@ class AddToListForm(FlaskForm):
     submit = SubmitField("加入培育名单")
 
 
-class FiguresForm(FlaskForm):
+class FiguresForm(OnceForm, Form):
     """One year of a company's figures; `version` is the row version loaded (0 for a new year)."""
 
     year = StringField("年度")

@@ -37,6 +37,7 @@ from tracker.services.errors import Forbidden, ServiceError
 from tracker.services.scoping import get_company_for
 from tracker.web.access import managers_required
 from tracker.web.charts import Chart, bar_chart
+from tracker.web.once import create_once
 
 bp = Blueprint("candidates", __name__, url_prefix="/candidates")
 
@@ -131,7 +132,9 @@ def add():
         return redirect(back)
     target_rung = form.target.data if form.target.data in RUNG_BY_CODE else filters.target_rung
     try:
-        result = tracks.add_companies(current_user, ids, target_rung, form.list_year.data)
+        result = create_once(current_user, form,
+                             lambda: tracks.add_companies(current_user, ids, target_rung, form.list_year.data),
+                             lambda _result: url_for("cultivation.board", rung=target_rung, year=form.list_year.data))
     except Forbidden:
         abort(403)
     except ServiceError as exc:
@@ -191,7 +194,9 @@ def export():
     if file_format == "csv":
         body, mimetype = exports.csv_bytes(EXPORT_HEADERS, rows), exports.CSV_MIMETYPE
     else:
-        body, mimetype = exports.xlsx_bytes(EXPORT_HEADERS, rows, sheet_title=f"{rung}候选"), exports.XLSX_MIMETYPE
+        title = exports.title_line(f"{filters.year}年{rung}候选企业（精准挖掘）", exports.scope_label(current_user), today())
+        body = exports.xlsx_bytes(EXPORT_HEADERS, rows, sheet_title=f"{rung}候选", title=title)
+        mimetype = exports.XLSX_MIMETYPE
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = (
         f"attachment; filename=candidates.{file_format}; filename*=UTF-8''{quote(filename)}"
@@ -233,7 +238,10 @@ def edit_figures(company_id: int):
         if existing is not None:
             form.fill_from(existing)
         else:
-            form.year.data = str(year) if year else str(hi - 1 if hi - 1 >= lo else hi)
+            # A new year: the latest one not entered yet (never an existing year), else left blank.
+            entered = {row.year for row in figures.figures_for_company(company.id)}
+            free = next((y for y in [*range(hi - 1, lo - 1, -1), hi] if y not in entered), None)
+            form.year.data = str(year) if year else (str(free) if free is not None else "")
             form.version.data = "0"
     elif form.validate_on_submit():
         try:
@@ -241,9 +249,13 @@ def edit_figures(company_id: int):
         except ValueError:
             version = -1  # tampered: can never match, so it is reported as a conflict
         try:
-            row = figures.save_year(
-                current_user, company, form.year.data, form.data_for_service(), version=version
-            )
+            def save():
+                return figures.save_year(current_user, company, form.year.data, form.data_for_service(), version=version)
+
+            if version == 0:  # a new year: one-time, so saving the form twice adds the year once
+                row = create_once(current_user, form, save, lambda _row: url_for("candidates.figures", company_id=company.id))
+            else:
+                row = save()
         except Forbidden:
             abort(403)
         except InvalidFigures as exc:

@@ -6,16 +6,17 @@ tracker.rules.reminders and tracker.services.certificates, which report it in Ch
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from tracker.services.certificates.maintenance import STATUS_FILTERS
 from tracker.services.imports.importer import MODE_NAMES
+from tracker.web.forms import Form
+from tracker.web.once import OnceForm
 
 
-class MaintenanceFilterForm(FlaskForm):
+class MaintenanceFilterForm(Form):
     """The GET filters of the list (no CSRF: it changes nothing); choices are set by the view."""
 
     class Meta:
@@ -29,14 +30,14 @@ class MaintenanceFilterForm(FlaskForm):
     page = IntegerField(validators=[Optional()])
 
 
-class AddTracksForm(FlaskForm):
+class AddTracksForm(Form):
     """Create the re-application tracks of the ticked certificates, or of all that lack one."""
 
     all_missing = HiddenField()
     submit = SubmitField("为勾选的证书补建重新认定培育记录")
 
 
-class FilingForm(FlaskForm):
+class FilingForm(OnceForm, Form):
     """Mark one annual report as filed (报表年度, 报送日期; the date defaults to today)."""
 
     year = IntegerField("报表年度", validators=[InputRequired("请填写报表年度"), NumberRange(2000, 2100, "报表年度须为四位年份")])
@@ -45,14 +46,14 @@ class FilingForm(FlaskForm):
     submit = SubmitField("登记已报送")
 
 
-class RemoveFilingForm(FlaskForm):
+class RemoveFilingForm(Form):
     """Remove a filing recorded by mistake."""
 
     year = IntegerField(validators=[InputRequired(), NumberRange(2000, 2100)])
     submit = SubmitField("撤销登记")
 
 
-class FilingImportForm(FlaskForm):
+class FilingImportForm(Form):
     """Upload a list of filed reports (统一社会信用代码, 年度, 报送日期)."""
 
     file = FileField("年报报送名单（CSV 或 xlsx：统一社会信用代码、年度、报送日期）", validators=[

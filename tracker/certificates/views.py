@@ -25,6 +25,7 @@ from tracker.services.errors import Forbidden, ServiceError
 from tracker.services.imports.spreadsheets import Limits
 from tracker.web.access import managers_required
 from tracker.web.forms import district_choices
+from tracker.web.once import create_once
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 REPORT_ERRORS_SHOWN = 200
@@ -119,7 +120,8 @@ def export():
     except ServiceError as exc:
         flash(exc.message, "danger")
         return redirect(url_for("certificates.index"))
-    body = exports.xlsx_bytes(headers, rows, sheet_title="高企资质维护")
+    body = exports.xlsx_bytes(headers, rows, sheet_title="高企资质维护", title=exports.title_line(
+        "高企资质维护清单", exports.scope_label(current_user), today()))
     filename = f"高企资质维护清单-{today().isoformat()}.xlsx"
     response = Response(body, mimetype=exports.XLSX_MIMETYPE)
     response.headers["Content-Disposition"] = (
@@ -161,7 +163,9 @@ def company_reports(company_id: int):
         form.year.data = maintenance.shown_report_years(today())[1]
     elif form.validate_on_submit():
         try:
-            report = annual_reports.record_filing(current_user, company_id, form.year.data, form.filed_on.data)
+            report = create_once(current_user, form,
+                                 lambda: annual_reports.record_filing(current_user, company_id, form.year.data, form.filed_on.data),
+                                 lambda _report: url_for("certificates.company_reports", company_id=company_id))
         except ServiceError as exc:
             flash(exc.message, "danger")
         else:

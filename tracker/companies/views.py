@@ -14,12 +14,13 @@ from tracker.services.assignments.assign import assignable_officers
 from tracker.services.companies import records
 from tracker.services.companies.export import export_companies
 from tracker.services.companies.queries import CompanyFilters, company_profile, deleted_companies, list_companies
-from tracker.services.errors import Forbidden, ServiceError
-from tracker.services.exports import CSV_MIMETYPE, XLSX_MIMETYPE
+from tracker.services.errors import Conflict, Forbidden, ServiceError
+from tracker.services.exports import CSV_MIMETYPE, XLSX_MIMETYPE, content_disposition
 from tracker.services.scoping import get_company_for
 from tracker.web.access import managers_required, roles_required
-from tracker.web.errors import attach_service_error
+from tracker.web.errors import attach_service_error, conflict_rows
 from tracker.web.forms import ConfirmForm
+from tracker.web.once import create_once
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
 
@@ -57,7 +58,7 @@ def export():
     data, _count = export_companies(current_user, filters, today(), fmt)
     filename = f"companies-{today().isoformat()}.{fmt}"
     return Response(data, mimetype=CSV_MIMETYPE if fmt == "csv" else XLSX_MIMETYPE,
-                    headers={"Content-Disposition": f"attachment; filename={filename}",
+                    headers={"Content-Disposition": content_disposition(f"企业名单-{today().isoformat()}.{fmt}", filename),
                              "Cache-Control": "no-store"})
 
 
@@ -78,9 +79,9 @@ def create():
         form.district.data = current_user.district
     if form.validate_on_submit():
         try:
-            company = records.create_company(
+            company = create_once(current_user, form, lambda: records.create_company(
                 current_user, form.data_for_service(), accept_bad_check=form.accept_bad_check.data,
-            )
+            ), lambda c: url_for("companies.show", company_id=c.id))
         except Forbidden:
             abort(403)
         except ServiceError as exc:
@@ -111,6 +112,11 @@ def edit(company_id: int):
             )
         except Forbidden as exc:
             flash(exc.message, "danger")
+        except Conflict as exc:
+            # Rolled back: `company` reloads what is stored; show it beside what was typed.
+            conflict = {"message": exc.message, "rows": conflict_rows(form, company, records.EDITABLE_FIELDS)}
+            form.version.data = company.version  # saving again now is a deliberate overwrite
+            return render_template("companies/form.html", form=form, company=company, conflict=conflict), 409
         except ServiceError as exc:
             attach_service_error(form, exc)
         else:

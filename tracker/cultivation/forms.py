@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -10,13 +9,14 @@ from tracker.companies.forms import MAX_ID, MAX_PAGE, BulkForm
 from tracker.rules.cultivation import STATUS_NAMES, STATUSES
 from tracker.rules.districts import INDUSTRIES
 from tracker.rules.ladder import RUNGS
-from tracker.web.forms import district_choices
+from tracker.web.forms import Form, district_choices
+from tracker.web.once import OnceForm
 
 RUNG_CHOICES = [(r.code, r.name) for r in RUNGS]
 YEAR_RANGE = NumberRange(min=2000, max=2100, message="年度须在2000至2100之间")
 
 
-class BoardFilterForm(FlaskForm):
+class BoardFilterForm(Form):
     """The board's and the funnel's query arguments (`rung`; links made before the rename say `kind`)."""
 
     class Meta:
@@ -31,7 +31,7 @@ class BoardFilterForm(FlaskForm):
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     """Move one card: the target status, why, and the certificate data when it is 已认定."""
 
     to_status = SelectField("变更为", choices=[(s, STATUS_NAMES[s]) for s in STATUSES],
@@ -53,14 +53,22 @@ class MoveForm(FlaskForm):
             return -1  # a tampered version can only conflict
 
 
-class ReopenForm(FlaskForm):
+class UndoForm(Form):
+    """撤销上一步: the card's version (nothing may have happened since) and the board to return to."""
+
+    version = HiddenField()
+    back = HiddenField()
+    version_number = MoveForm.version_number
+
+
+class ReopenForm(Form):
     """Carry a rejected or withdrawn track into a later year."""
 
     year = IntegerField("新的培育年度", validators=[DataRequired("请填写年度"), YEAR_RANGE])
     reason = TextAreaField("说明", validators=[Optional(), Length(max=500, message="说明不超过500字")])
 
 
-class AddTracksForm(BulkForm):
+class AddTracksForm(OnceForm, BulkForm):
     """Bulk action from the company list: put companies on a cultivation list."""
 
     target_rung = SelectField("目标资质", choices=RUNG_CHOICES, validators=[DataRequired("请选择目标资质")])

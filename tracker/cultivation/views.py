@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from tracker.clock import today
 from tracker.companies.forms import LIST_ARGS, list_filters
-from tracker.cultivation.forms import AddTracksForm, AssignForm, BoardFilterForm, MoveForm, ReopenForm
+from tracker.cultivation.forms import AddTracksForm, AssignForm, BoardFilterForm, MoveForm, ReopenForm, UndoForm
 from tracker.extensions import db
 from tracker.main.template_helpers import add_company_action, add_company_section
 from tracker.models import Company
@@ -32,6 +32,7 @@ from tracker.services.companies.queries import selected_company_ids
 from tracker.services.cultivation import board, tracks
 from tracker.services.errors import Forbidden, ServiceError
 from tracker.web.access import managers_required
+from tracker.web.once import create_once
 
 bp = Blueprint("cultivation", __name__, url_prefix="/cultivation")
 
@@ -96,14 +97,29 @@ def board_page():
                                     page=(form.page.data if not form.page.errors else None) or 1)
         return render_template("cultivation/column.html", page=column, column=column.column, **context)
     data = board.board(current_user, filters, today(), stale_days)
-    return render_template("cultivation/board.html", board=data, **context)
+    moved, undo = _just_moved(data)
+    return render_template("cultivation/board.html", board=data, moved=moved, undo=undo, **context)
 
 
-def _back_to(form: MoveForm | ReopenForm, track_id: int):
+def _just_moved(data) -> tuple[int | None, bool]:
+    """The card moved by the request before this one (`moved` in the URL, highlighted on the board)
+    and whether its move can still be undone."""
+    moved = request.args.get("moved", type=int)
+    if not moved or current_user.is_officer:
+        return None, False
+    if not any(c.track_id == moved for col in data.columns for c in col.cards):
+        return None, False
+    return moved, tracks.undo_refusal(tracks.get_track_for(current_user, moved)) is None
+
+
+def _back_to(form: MoveForm | ReopenForm | UndoForm, track_id: int, *, moved: bool = False):
     back = getattr(form, "back", None)
     if back is not None and back.data == "track":
         return redirect(url_for("cultivation.track", track_id=track_id))
-    return redirect(url_for("cultivation.board", **_safe_args(back.data if back is not None else "", BOARD_ARGS)))
+    args = _safe_args(back.data if back is not None else "", BOARD_ARGS)
+    if moved:
+        args["moved"] = track_id  # the board highlights the card and offers 撤销上一步
+    return redirect(url_for("cultivation.board", **args) + (f"#card-{track_id}" if moved else ""))
 
 
 def _first_error(form) -> str:
@@ -141,7 +157,29 @@ def move(track_id: int):
         if track.status == rules.RECOGNIZED:
             message += f"，并已登记{RUNG_BY_CODE[track.target_rung].name}资质"
         flash(message, "success")
+        return _back_to(form, track.id, moved=True)
     return _back_to(form, track.id)
+
+
+@bp.route("/tracks/<int:track_id>/undo", methods=["POST"])
+@managers_required
+def undo(track_id: int):
+    """撤销上一步: reverse the card's last move if nothing happened to it since."""
+    track = tracks.get_track_for(current_user, track_id)
+    form = UndoForm()
+    name = track.company.name
+    if not form.validate_on_submit():
+        flash(f"{name}：{_first_error(form)}", "danger")
+        return _back_to(form, track.id)
+    try:
+        tracks.undo_last_move(current_user, track, version=form.version_number())
+    except Forbidden:
+        abort(403)
+    except ServiceError as exc:
+        flash(f"未能撤销“{name}”的调整：{exc.message}", "danger")
+        return _back_to(form, track.id)
+    flash(f"已撤销，“{name}”回到“{rules.STATUS_NAMES[track.status]}”", "success")
+    return _back_to(form, track.id, moved=False)
 
 
 @bp.route("/tracks/<int:track_id>")
@@ -254,9 +292,11 @@ def add_tracks():
     form = AddTracksForm()
 
     def action(ids):
-        result = tracks.add_companies(current_user, ids, form.target_rung.data, form.year.data)
-        rung_name = RUNG_BY_CODE[form.target_rung.data].name
         link = url_for("cultivation.board", rung=form.target_rung.data, year=form.year.data)
+        result = create_once(current_user, form,
+                             lambda: tracks.add_companies(current_user, ids, form.target_rung.data, form.year.data),
+                             lambda _result: link)
+        rung_name = RUNG_BY_CODE[form.target_rung.data].name
         message = Markup('已将{n}家企业加入{y}年{k}培育名单（储备）。<a href="{u}" class="alert-link">查看培育看板</a>').format(
             n=len(result.created), y=form.year.data, k=rung_name, u=link)
         return result.created, result.skipped, message

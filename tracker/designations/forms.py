@@ -8,9 +8,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker.rules.ladder import RUNGS
 from tracker.visits.forms import ChineseMeta
+from tracker.web.forms import Form
+from tracker.web.once import OnceForm
 
 
-class GrantForm(FlaskForm):
+class GrantForm(OnceForm, Form):
     """新增资质: rung, reference, dates (empty ones take the defaults of docs/DOMAIN.md §8), batch."""
 
     class Meta(ChineseMeta, FlaskForm.Meta):
@@ -25,7 +27,7 @@ class GrantForm(FlaskForm):
     batch = StringField("批次", validators=[Optional(), Length(max=64, message="批次不超过64字")])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     """撤销资质: the date it stops counting and the reason."""
 
     class Meta(ChineseMeta, FlaskForm.Meta):

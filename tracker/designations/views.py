@@ -15,6 +15,7 @@ from tracker.services.designations.queries import designation_of, unrevoked_desi
 from tracker.services.errors import Forbidden, ServiceError
 from tracker.services.scoping import get_company_for
 from tracker.web.errors import attach_service_error
+from tracker.web.once import create_once
 
 bp = Blueprint("designations", __name__, url_prefix="/companies")
 
@@ -64,11 +65,11 @@ def new(company_id: int):
         form.granted_on.data = today()
     if form.validate_on_submit():
         try:
-            designation = grants.grant_designation(
+            designation = create_once(current_user, form, lambda: grants.grant_designation(
                 current_user, company, form.rung.data, granted_on=form.granted_on.data,
                 valid_from=form.valid_from.data, valid_until=form.valid_until.data,
                 reference=form.reference.data, batch=(form.batch.data or "").strip() or None,
-            )
+            ), lambda _designation: url_for("companies.show", company_id=company.id))
         except ServiceError as exc:
             attach_service_error(form, exc)
         else:

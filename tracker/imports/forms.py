@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField, RadioField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from tracker.rules.import_formats import KIND_NAMES
 from tracker.services.imports.importer import MODE_NAMES
+from tracker.web.forms import Form
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     """What to import and the file (CSV or xlsx)."""
 
     kind = SelectField("导入内容", choices=list(KIND_NAMES.items()), validators=[DataRequired("请选择导入内容")])
@@ -22,7 +22,7 @@ class UploadForm(FlaskForm):
     submit = SubmitField("上传并试导入")
 
 
-class CommitForm(FlaskForm):
+class CommitForm(Form):
     """Confirm the import of a stored upload (by its token) in a mode."""
 
     token = HiddenField(validators=[DataRequired("导入文件已失效，请重新上传"), Length(max=64)])

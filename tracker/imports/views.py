@@ -12,8 +12,8 @@ from flask_login import current_user, login_required
 from tracker.imports.forms import CommitForm, UploadForm
 from tracker.rules import import_formats as fmt
 from tracker.services.errors import Forbidden, ServiceError
-from tracker.services.exports import CSV_MIMETYPE
-from tracker.services.imports import importer
+from tracker.services.exports import CSV_MIMETYPE, content_disposition
+from tracker.services.imports import exporter, importer
 from tracker.services.imports.spreadsheets import Limits
 from tracker.services.imports.uploads import discard_upload, load_upload, save_upload
 
@@ -95,6 +95,25 @@ def commit():
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@bp.route("/report.xlsx")
+def dry_run_report():
+    """The dry-run report of a stored upload as xlsx: each row of the file with its errors beside it."""
+    try:
+        stored = load_upload(current_app.instance_path, request.args.get("token", ""), current_user.id)
+    except ServiceError as exc:
+        return render_template("errors/error.html", code=404, message=exc.message), 404
+    limits = Limits.from_config(current_app.config)
+    report = importer.run_import(stored.kind, stored.data, stored.filename, actor=current_user, dry_run=True,
+                                 limits=limits)
+    if report.fatal is not None:
+        return render_template("errors/error.html", code=400, message=report.fatal), 400
+    data = exporter.dry_run_xlsx(report, stored.data, stored.filename, limits)
+    stem = stored.filename.rsplit(".", 1)[0] or "导入文件"
+    return Response(data, mimetype=XLSX_MIMETYPE, headers={
+        "Content-Disposition": content_disposition(f"{stem}-试导入结果.xlsx", "import-dry-run.xlsx"),
+        "Cache-Control": "no-store"})
+
+
 @bp.route("/template")
 @login_required
 def template():
@@ -109,4 +128,5 @@ def template():
         data, mimetype = importer.template_xlsx(kind), XLSX_MIMETYPE
     else:
         data, mimetype = importer.template_csv(kind), CSV_MIMETYPE
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})
+    chinese = f"{fmt.KIND_NAMES[kind]}导入模板.{file_format}"
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": content_disposition(chinese, filename)})

@@ -1,4 +1,5 @@
-"""Flask commands of the `indicators` feature: `flask indicators --as-of YYYY-MM-DD [--json]`."""
+"""Flask commands of the `indicators` feature: `flask indicators --as-of YYYY-MM-DD [--json]` and
+the monthly 通报, `flask report monthly --month YYYY-MM --out FILE [--district CODE]`."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import click
 from flask import Flask
 
 from tracker.clock import today
-from tracker.rules.districts import DISTRICT_SHORT_NAMES
+from tracker.rules import reports as report_rules
+from tracker.rules.districts import DISTRICT_CODES, DISTRICT_SHORT_NAMES
 from tracker.rules.indicators import BadDate, parse_as_of
+from tracker.services.reports import monthly
 from tracker.services.indicators.projection import indicators_json
 from tracker.services.indicators.rollup import roll_up
 
@@ -41,3 +44,30 @@ def register(app: Flask) -> None:
                     for code, d in figure.by_district.items()
                 ]
                 click.echo("    " + "，".join(parts))
+
+    @app.cli.group("report")
+    def report() -> None:
+        """Reports (通报)."""
+
+    @report.command("monthly")
+    @click.option("--month", "month_text", default=None, help="Month YYYY-MM (default: the last finished month).")
+    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+                  help="Output file: .docx (Word) or .xlsx (Excel), chosen by the extension.")
+    @click.option("--district", default=None, help="One district's version (a district code); default: the city.")
+    def report_monthly(month_text: str | None, out: str, district: str | None) -> None:
+        """The monthly dispatch report (月调度通报) of a finished month, as the system (whole city)."""
+        try:
+            month = report_rules.parse_month(month_text, today())
+        except report_rules.BadMonth as exc:
+            raise click.BadParameter(exc.message, param_hint="--month") from exc
+        try:
+            fmt = report_rules.report_format(out)
+        except report_rules.BadMonth as exc:
+            raise click.BadParameter(exc.message, param_hint="--out") from exc
+        if district is not None and district not in DISTRICT_CODES:
+            raise click.BadParameter(f"未知辖区代码：{district}（可选：{'、'.join(DISTRICT_CODES)}）",
+                                     param_hint="--district")
+        result = monthly.monthly_report(None, month, today(), district)
+        with open(out, "wb") as stream:
+            stream.write(monthly.render(result, fmt))
+        click.echo(f"已生成{result.scope_name}{month.label}月调度通报：{out}")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker.rules.districts import DISTRICT_SHORT_NAMES
 from tracker.rules.indicators import INDICATORS, PLAN_YEARS, BadDate, parse_as_of
 from tracker.rules.ladder import RUNGS
-from tracker.web.forms import district_choices
+from tracker.web.forms import Form, district_choices
 
 YEAR_CHOICES = [(year, f"{year}年") for year in PLAN_YEARS]
 
@@ -35,7 +34,7 @@ class WholeNumberField(IntegerField):
             self.data = None
 
 
-class DashboardForm(FlaskForm):
+class DashboardForm(Form):
     """Year, as-of date and (administrators) district of the dashboard; read from the query string."""
 
     class Meta:
@@ -46,7 +45,7 @@ class DashboardForm(FlaskForm):
     district = SelectField("辖区", choices=district_choices(blank="全市"), validators=[Optional()])
 
 
-class DrillForm(FlaskForm):
+class DrillForm(Form):
     """Which figure to list: indicator, as-of date, district; read from the query string."""
 
     class Meta:
@@ -56,9 +55,10 @@ class DrillForm(FlaskForm):
     code = SelectField("指标", choices=[(i.code, i.name) for i in INDICATORS], validate_choice=False, validators=[DataRequired("请选择指标")])
     as_of = StringField("截至日期", validators=[Optional(), Length(max=20), _check_date])
     district = SelectField("辖区", choices=district_choices(blank="全部"), validate_choice=False, validators=[Optional()])
+    channel = StringField("招引渠道", validators=[Optional(), Length(max=16)])  # indicator 5 only; checked by the service
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     """Entry rung, entry year and by-year of the cohort table; read from the query string."""
 
     class Meta:
@@ -78,7 +78,7 @@ def make_target_form(year: int):
     """A form with one whole-number field per target of `year`: the 12 city figures and the
     district figures of indicators 1–4 (empty = no target)."""
 
-    class TargetForm(FlaskForm):
+    class TargetForm(Form):
         submit = SubmitField("保存目标")
 
     for indicator in INDICATORS:
@@ -101,7 +101,7 @@ def _int_or_zero(value) -> int:
         return 0  # no such user: the service answers in Chinese
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     # Whether the chosen user may hold a token is the service's question (Chinese message there).
     owner_id = SelectField("令牌所属用户（令牌按其权限范围查看）", coerce=_int_or_zero, validate_choice=False,
                            validators=[InputRequired("请选择用户")])
@@ -109,7 +109,7 @@ class TokenForm(FlaskForm):
     submit = SubmitField("签发令牌")
 
 
-class GapPlanForm(FlaskForm):
+class GapPlanForm(Form):
     """As-of date and (administrators) district of the gap plan; read from the query string."""
 
     class Meta:
@@ -119,7 +119,7 @@ class GapPlanForm(FlaskForm):
     district = SelectField("辖区", choices=district_choices(blank="全市"), validators=[Optional()])
 
 
-class GapListForm(FlaskForm):
+class GapListForm(Form):
     """Which number of the gap plan to list; unknown values are refused by the service (404)."""
 
     class Meta:
@@ -132,3 +132,17 @@ class GapListForm(FlaskForm):
     kind = StringField("类别", validators=[Optional(), Length(max=16)])
     as_of = StringField("截至日期", validators=[Optional(), Length(max=20), _check_date])
     district = StringField("辖区", validators=[Optional(), Length(max=16)])
+
+
+class MonthlyReportForm(Form):
+    """Which month's 通报, in which format, for which district (administrators); query string.
+
+    The month's meaning (finished, not before the plan) is the service's to check."""
+
+    class Meta:
+        csrf = False
+
+    month = SelectField("月份", choices=[], validate_choice=False, validators=[Optional()])
+    format = SelectField("格式", choices=[("docx", "Word"), ("xlsx", "Excel")], default="docx",
+                         validators=[Optional()])
+    district = SelectField("辖区", choices=district_choices(blank="全市"), validators=[Optional()])

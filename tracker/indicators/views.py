@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from io import BytesIO
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, fresh_login_required
 
 from tracker.clock import today
 from tracker.indicators.forms import (
-    CohortForm, DashboardForm, DrillForm, GapListForm, GapPlanForm, TokenForm, make_target_form, target_field_name,
+    CohortForm, DashboardForm, DrillForm, GapListForm, GapPlanForm, MonthlyReportForm, TokenForm, make_target_form,
+    target_field_name,
 )
 from tracker.rules.districts import DISTRICT_CODES, DISTRICT_NAMES
 from tracker.rules.cultivation import STATUS_NAMES
@@ -21,15 +22,18 @@ from tracker.rules.indicators import (
     INDICATOR_BY_CODE, INDICATORS, MIN_DECIDED_FOR_DISTRICT_RATE, PLAN_YEARS, RATE_SOURCE_NAMES, parse_as_of, year_end,
 )
 from tracker.rules.ladder import RUNG_BY_CODE
-from tracker.services.errors import ServiceError
-from tracker.services.exports import XLSX_MIMETYPE
+from tracker.rules.reports import FORMATS as REPORT_FORMATS, past_months
+from tracker.services.attractions.channels import channel_names
+from tracker.services.errors import Forbidden, ServiceError
+from tracker.services.exports import XLSX_MIMETYPE, content_disposition
 from tracker.services.indicators import targets, tokens
 from tracker.services.indicators.cohorts import cohort
 from tracker.services.indicators.dashboard import cached_dashboard
 from tracker.services.indicators.drill_down import drill_down
 from tracker.services.indicators.gap_plan import ASSUMPTION_2027, gap_companies, gap_plan
 from tracker.services.indicators.projection import KIND_NAMES
-from tracker.services.indicators.workbook import indicator_workbook
+from tracker.services.indicators.workbook import drill_down_xlsx, indicator_workbook
+from tracker.services.reports import monthly
 from tracker.web.access import managers_required, roles_required
 from tracker.web.charts import meter, trend_chart
 from tracker.web.errors import attach_service_error
@@ -60,9 +64,10 @@ def _dashboard_args(form: DashboardForm, now: dt.date) -> tuple[dt.date, str | N
     return as_of, district
 
 
-def drill_url(code: str, as_of: dt.date, district: str | None = None) -> str:
-    """The drill-down page of one figure."""
-    return url_for("indicators.drill", code=code, as_of=as_of.isoformat(), district=district or None)
+def drill_url(code: str, as_of: dt.date, district: str | None = None, channel: str | None = None) -> str:
+    """The drill-down page of one figure (indicator 5: optionally one channel's part of it)."""
+    return url_for("indicators.drill", code=code, as_of=as_of.isoformat(), district=district or None,
+                   channel=channel or None)
 
 
 @bp.route("/")
@@ -88,9 +93,40 @@ def dashboard():
     mismatches = targets.current_mismatches() if current_user.is_admin else []
     return render_template(
         "indicators/dashboard.html", form=form, data=data, charts=charts, meters=meters, now=now,
-        district=district, drill_url=drill_url, mismatches=mismatches,
+        report_form=report_form(now, district),
+        district=district, drill_url=drill_url, mismatches=mismatches, channel_names=channel_names(),
         district_indicators=[i for i in INDICATORS if i.has_district_targets], min_decided=MIN_DECIDED_FOR_DISTRICT_RATE,
     )
+
+
+def report_form(now: dt.date, district: str | None) -> MonthlyReportForm:
+    """The month selector of the 通报 download: every finished month of the plan, newest first."""
+    form = MonthlyReportForm(formdata=None, district=district or "")
+    form.month.choices = [(m.key, m.label) for m in past_months(now)]
+    return form
+
+
+@bp.route("/report")
+@managers_required
+def monthly_report():
+    """The monthly dispatch report (月调度通报) of a finished month as Word or Excel, for the user's
+    scope (managers: their district's version; administrators: the city or one district)."""
+    form = MonthlyReportForm(request.args)
+    if not form.validate():
+        return _bad_request(form)
+    fmt = form.format.data if form.format.data in REPORT_FORMATS else "docx"
+    district = (form.district.data or None) if current_user.is_admin else None
+    try:
+        data, report = monthly.download(current_user, form.month.data, fmt, today(), district)
+    except Forbidden:
+        abort(403)
+    except ServiceError as exc:
+        return render_template("errors/error.html", code=400, message=exc.message), 400
+    response = Response(data, mimetype=XLSX_MIMETYPE if fmt == "xlsx" else monthly.DOCX_MIMETYPE)
+    response.headers["Content-Disposition"] = content_disposition(
+        monthly.report_filename(report, fmt), monthly.ascii_filename(report, fmt),
+    )
+    return response
 
 
 def gap_url(code: str, year: int, part: str, as_of: dt.date, district: str | None, **more) -> str:
@@ -161,9 +197,26 @@ def drill():
         return _bad_request(form)
     as_of = parse_as_of(form.as_of.data, today())
     district = form.district.data or None
-    result = drill_down(form.code.data, as_of, current_user, district)
+    result = drill_down(form.code.data, as_of, current_user, district, channel=form.channel.data or None)
     page = result.page(request.args.get("page", 1, type=int) or 1, current_app.config["PAGE_SIZE"])
-    return render_template("indicators/drill.html", result=result, page=page, as_of=as_of)
+    return render_template("indicators/drill.html", result=result, page=page, as_of=as_of,
+                           channel_names=channel_names())
+
+
+@bp.route("/drill.xlsx")
+@managers_required
+def drill_export():
+    """The whole drill-down list of one figure as xlsx, scoped like the page."""
+    form = DrillForm(request.args)
+    if not form.validate():
+        return _bad_request(form)
+    as_of = parse_as_of(form.as_of.data, today())
+    result = drill_down(form.code.data, as_of, current_user, form.district.data or None,
+                        channel=form.channel.data or None)
+    filename = f"指标{result.indicator.number}明细_{result.indicator.name}_{as_of.isoformat()}.xlsx"
+    response = Response(drill_down_xlsx(result, current_user), mimetype=XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = content_disposition(filename, f"indicator-{result.indicator.number}.xlsx")
+    return response
 
 
 @bp.route("/cohorts")
@@ -198,6 +251,7 @@ def export():
 
 @bp.route("/targets", methods=["GET", "POST"], endpoint="targets")
 @roles_required("admin")
+@fresh_login_required  # the plan's targets steer every dashboard: a password typed in this session
 def edit_targets():
     """Edit one year's targets (city and districts); warns when districts no longer sum to the city."""
     year = request.args.get("year", type=int)

@@ -55,6 +55,7 @@ class TrackTransition(db.Model):
     at: Mapped[dt.datetime] = created_at_column()
     by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     reason: Mapped[str | None] = mapped_column(Text)
+    undoes_id: Mapped[int | None] = mapped_column(ForeignKey("track_transition.id"))  # 撤销: the move it reverses
 
     track = relationship("CultivationTrack", back_populates="transitions")
     by = relationship("User")

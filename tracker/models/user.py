@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, String
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -40,6 +40,10 @@ class User(UserMixin, db.Model):
     # Reminder preferences: "immediate" or "digest" for non-urgent reminders.
     notify_mode: Mapped[str] = mapped_column(String(16), default="immediate")
     digest_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The person's 企业微信 / 政务微信 userid (set by an administrator or imported), and their channel
+    # choice per kind of notification ({kind: email|wecom|both|app}; missing kinds: the role's default).
+    wecom_userid: Mapped[str | None] = mapped_column(String(64))
+    channel_preferences: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = created_at_column()
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
 from tracker.models._base import created_at_column, updated_at_column
+from tracker.rules import follow_ups as fu_rules
 
 VISIT_KINDS = {"onsite": "实地走访", "phone": "电话", "online": "线上", "event": "活动"}
-FOLLOW_UP_STATUSES = {"open": "待办", "in_progress": "办理中", "resolved": "已办结", "closed": "已销号"}
-FOLLOW_UP_CATEGORIES = {
-    "policy": "政策咨询", "funding": "融资需求", "talent": "人才引进", "land": "用地用房",
-    "tech": "技术合作", "ip": "知识产权", "qualification": "资质申报", "other": "其他",
-}
-SATISFACTION = {"satisfied": "满意", "basically": "基本满意", "unsatisfied": "不满意"}
+# The vocabulary is tracker.rules.follow_ups' (one definition); these names stay for their importers.
+FOLLOW_UP_STATUSES = fu_rules.STATUS_NAMES
+FOLLOW_UP_CATEGORIES = fu_rules.CATEGORY_NAMES
+SATISFACTION = fu_rules.SATISFACTION_NAMES
 
 
 class Visit(db.Model):
@@ -36,6 +36,11 @@ class Visit(db.Model):
     people_met: Mapped[str | None] = mapped_column(String(255))
     summary: Mapped[str] = mapped_column(Text)
     next_planned_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Optional location check-in (记录位置), with the officer's consent: WGS-84 degrees, metres.
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    location_accuracy: Mapped[float | None] = mapped_column(Float)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # 撤回 (soft delete)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = updated_at_column()
@@ -45,6 +50,11 @@ class Visit(db.Model):
     company = relationship("Company")
     officer = relationship("User")
     follow_ups = relationship("FollowUp", back_populates="visit")
+
+    @staticmethod
+    def live():
+        """The one clause every visit query uses: a withdrawn (撤回) visit never counts."""
+        return Visit.withdrawn_at.is_(None)
 
 
 class FollowUp(db.Model):
@@ -67,7 +77,8 @@ class FollowUp(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="open")
     resolution: Mapped[str | None] = mapped_column(Text)
     satisfaction: Mapped[str | None] = mapped_column(String(16))
-    referred_unit: Mapped[str | None] = mapped_column(String(128))  # 交办单位
+    referred_unit: Mapped[str | None] = mapped_column(String(128))  # 交办单位 (the department's name when chosen from the list)
+    referred_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     referred_contact: Mapped[str | None] = mapped_column(String(64))
     referred_deadline: Mapped[dt.date | None] = mapped_column(Date)
     referred_deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)  # likewise
@@ -84,3 +95,4 @@ class FollowUp(db.Model):
     company = relationship("Company")
     visit = relationship("Visit", back_populates="follow_ups")
     owner = relationship("User")
+    events = relationship("FollowUpEvent", order_by="FollowUpEvent.at", viewonly=True)

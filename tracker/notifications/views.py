@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from tracker.companies.forms import MAX_PAGE
 from tracker.models.notification import FAILED
 from tracker.notifications.forms import PreferencesForm
+from tracker.rules.channels import MODE_NAMES
 from tracker.rules.reminders import KIND_NAMES
 from tracker.services.errors import ServiceError
-from tracker.services.notifications import inbox, mail_folder, outbox_admin, runs
+from tracker.services.notifications import channel_prefs, inbox, mail_folder, outbox_admin, runs
 from tracker.web.access import roles_required
 from tracker.web.errors import attach_service_error
 from tracker.web.forms import ConfirmForm
@@ -23,16 +25,21 @@ def _labels():
 
 
 def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    # A page beyond any list (a 309-digit number) is the first page, not an OFFSET overflow.
+    page = request.args.get("page", 1, type=int) or 1
+    return page if 1 <= page <= MAX_PAGE else 1
 
 
 @bp.route("/")
 @login_required
 def index():
     unread_only = request.args.get("unread") == "1"
-    page = inbox.list_for(current_user, unread_only=unread_only, page=_page())
+    kind = request.args.get("kind") or None
+    floods = [] if kind else inbox.floods(current_user)  # many unread of one kind: one line each
+    page = inbox.list_for(current_user, unread_only=unread_only, page=_page(), kind=kind,
+                          collapse_kinds=tuple(f.kind for f in floods))
     return render_template(
-        "notifications/index.html", page=page, unread_only=unread_only,
+        "notifications/index.html", page=page, unread_only=unread_only, kind=kind, floods=floods,
         unread=inbox.unread_count(current_user), confirm=ConfirmForm(),
     )
 
@@ -44,9 +51,12 @@ def _safe_link(link: str | None) -> str:
     return url_for("notifications.index")
 
 
-@bp.route("/<int:notification_id>/open")
+@bp.route("/<int:notification_id>/open", methods=["POST"])
 @login_required
 def open(notification_id: int):  # noqa: A001  (the endpoint name reads well in templates)
+    """Mark the message read and go to the page it is about (a POST: a GET never changes data)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
     row = inbox.mark_read(current_user, notification_id)
     return redirect(_safe_link(row.link))
 
@@ -74,17 +84,26 @@ def mark_all_read():
 @login_required
 def preferences():
     form = PreferencesForm(obj=current_user)
+    fallback = channel_prefs.role_default_modes(current_user.role)
+    for kind, f in form.mode_fields():  # the first choice names what "按默认" is for this user
+        f.choices = [("", f"按默认（{MODE_NAMES[fallback[kind]]}）")] + f.choices[1:]
     if form.validate_on_submit():
         try:
-            inbox.update_preferences(
-                current_user, notify_mode=form.notify_mode.data, digest_opt_out=form.digest_opt_out.data,
+            channel_prefs.save_preferences(
+                current_user._get_current_object(), notify_mode=form.notify_mode.data,
+                digest_opt_out=form.digest_opt_out.data, modes={kind: f.data or "" for kind, f in form.mode_fields()},
             )
         except ServiceError as exc:
             attach_service_error(form, exc)
         else:
             flash("提醒设置已保存", "success")
             return redirect(url_for("notifications.preferences"))
-    return render_template("notifications/preferences.html", form=form, confirm=ConfirmForm())
+    elif not form.is_submitted():
+        own = channel_prefs.own_choices(current_user)
+        for kind, f in form.mode_fields():
+            f.data = own.get(kind, "")
+    return render_template("notifications/preferences.html", form=form, confirm=ConfirmForm(),
+                           wecom_userid=current_user.wecom_userid)
 
 
 @bp.route("/preferences/test", methods=["POST"])
@@ -149,5 +168,4 @@ def mail():
         if view is None:
             abort(404)
         return render_template("notifications/mail_show.html", mail=view)
-    return render_template("notifications/mail.html", files=mail_folder.list_mail_files(),
-                           folder=current_app.config["MAIL_FOLDER"])
+    return render_template("notifications/mail.html", files=mail_folder.list_mail_files())

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from tracker.models.registry import CARRIER_KINDS, LEVELS, TALENT_KINDS
 from tracker.services.registries.records import PLATFORM_LEVELS
-from tracker.web.forms import district_choices
+from tracker.web.forms import Form, district_choices
+from tracker.web.once import OnceForm
 
 
-class _RegistryForm(FlaskForm):
+class _RegistryForm(OnceForm, Form):
     def set_districts(self, user) -> None:
         """Limit the district choices to what `user` may edit; preselect a manager's own."""
         self.district.choices = district_choices(user, "请选择" if user.is_admin else None)
@@ -19,7 +19,7 @@ class _RegistryForm(FlaskForm):
             self.district.data = user.district
 
     def data_for_service(self) -> dict:
-        return {name: field.data for name, field in self._fields.items() if name not in ("csrf_token", "submit")}
+        return {name: field.data for name, field in self._fields.items() if name not in ("csrf_token", "submit", "submission_token")}
 
 
 class TalentForm(_RegistryForm):
@@ -50,7 +50,7 @@ class CarrierCreateForm(CarrierForm):
     submit = SubmitField("保存")
 
 
-class CarrierLevelForm(FlaskForm):
+class CarrierLevelForm(OnceForm, Form):
     level = SelectField("认定级别", choices=[("", "请选择")] + list(LEVELS.items()), validators=[DataRequired("请选择认定级别")])
     recognized_on = DateField("认定日期", validators=[DataRequired("请填写认定日期（YYYY-MM-DD）")], format="%Y-%m-%d")
     source = StringField("认定文件或来源", validators=[Optional(), Length(max=128, message="不超过128个字符")])
@@ -81,7 +81,7 @@ class InstitutionForm(_RegistryForm):
     submit = SubmitField("保存")
 
 
-class RegistryFilterForm(FlaskForm):
+class RegistryFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -17,6 +17,7 @@ from tracker.services.errors import Forbidden, NotFound, ServiceError
 from tracker.services.registries import records
 from tracker.web.errors import attach_service_error
 from tracker.web.forms import ConfirmForm, district_choices
+from tracker.web.once import create_once
 
 bp = Blueprint("registries", __name__, url_prefix="/registries")
 
@@ -137,6 +138,13 @@ def _save(registry: str, data: dict, record=None):
     return records.update_carrier(current_user, record, data)
 
 
+def _saved_url(registry: str, saved) -> str:
+    """Where a save leads: a carrier's own page (its levels), else the registry's list."""
+    if registry == "carriers":
+        return url_for("registries.carrier", carrier_id=saved.id)
+    return url_for(f"registries.{registry}")
+
+
 def _form_page(registry: str, record=None):
     spec = records.REGISTRIES[registry]
     form_class = CarrierCreateForm if registry == "carriers" and record is None else _FORMS[registry]
@@ -146,16 +154,18 @@ def _form_page(registry: str, record=None):
         form.company_uscc.data = _company_code(record)
     if form.validate_on_submit():
         try:
-            saved = _save(registry, form.data_for_service(), record)
+            if record is None:  # a create: one-time, so saving the form twice adds one record
+                saved = create_once(current_user, form, lambda: _save(registry, form.data_for_service()),
+                                    lambda r: _saved_url(registry, r))
+            else:
+                saved = _save(registry, form.data_for_service(), record)
         except Forbidden:
             abort(403)
         except ServiceError as exc:
             attach_service_error(form, exc)
         else:
             flash("已保存", "success")
-            if registry == "carriers":
-                return redirect(url_for("registries.carrier", carrier_id=saved.id))
-            return redirect(url_for(f"registries.{registry}"))
+            return redirect(_saved_url(registry, saved))
     back = url_for(f"registries.{registry}")
     return render_template("registries/form.html", form=form, registry=spec, record=record, back_url=back)
 
@@ -208,7 +218,8 @@ def carrier(carrier_id: int):
     form = CarrierLevelForm()
     if form.validate_on_submit():
         try:
-            records.add_carrier_level(current_user, record, form.data_for_service())
+            create_once(current_user, form, lambda: records.add_carrier_level(current_user, record, form.data_for_service()),
+                        lambda _level: url_for("registries.carrier", carrier_id=record.id))
         except Forbidden:
             abort(403)
         except ServiceError as exc:

@@ -5,6 +5,12 @@ the company's satisfaction: 满意 / 基本满意 / 不满意). A resolved follo
 content with can go back to in_progress; closed is final. While open or in progress a follow-up
 may be referred (交办) to a responsible unit with a contact and a deadline.
 
+Where the district (or the city) asks for a manager's review before 销号 (办结审核), an officer's
+办结 goes to reviewing 待审核 instead: a manager approves (→ resolved) or sends it back with a
+note (→ in_progress). A reviewing follow-up is still unfinished (its deadline still runs). After
+销号 a satisfaction call-back (满意度回访) may be recorded. Every step is an event on the case's
+timeline (EVENT_NAMES).
+
 Overdue handling: once past its due date an unfinished follow-up is overdue and may be chased
 (催办); when it is still unfinished `escalate_after_workdays` working days after the chase, it is
 escalated (督办) to the district manager. Managers and administrators may escalate any overdue
@@ -18,18 +24,82 @@ from dataclasses import dataclass
 
 from tracker.rules import workdays
 
-OPEN, IN_PROGRESS, RESOLVED, CLOSED = "open", "in_progress", "resolved", "closed"
-STATUSES: tuple[str, ...] = (OPEN, IN_PROGRESS, RESOLVED, CLOSED)
-STATUS_NAMES: dict[str, str] = {OPEN: "待办", IN_PROGRESS: "办理中", RESOLVED: "已办结", CLOSED: "已销号"}
-ACTIVE_STATUSES: frozenset[str] = frozenset({OPEN, IN_PROGRESS})  # still to be handled
+OPEN, IN_PROGRESS, REVIEWING, RESOLVED, CLOSED = "open", "in_progress", "reviewing", "resolved", "closed"
+STATUSES: tuple[str, ...] = (OPEN, IN_PROGRESS, REVIEWING, RESOLVED, CLOSED)
+STATUS_NAMES: dict[str, str] = {
+    OPEN: "待办", IN_PROGRESS: "办理中", REVIEWING: "待审核", RESOLVED: "已办结", CLOSED: "已销号",
+}
+ACTIVE_STATUSES: frozenset[str] = frozenset({OPEN, IN_PROGRESS, REVIEWING})  # still to be handled
 SATISFACTION_NAMES: dict[str, str] = {"satisfied": "满意", "basically": "基本满意", "unsatisfied": "不满意"}
+CATEGORY_NAMES: dict[str, str] = {
+    "policy": "政策咨询", "funding": "融资需求", "talent": "人才引进", "land": "用地用房",
+    "tech": "技术合作", "ip": "知识产权", "qualification": "资质申报", "other": "其他",
+}
 
 ALLOWED: dict[str, frozenset[str]] = {
     OPEN: frozenset({IN_PROGRESS, RESOLVED}),
     IN_PROGRESS: frozenset({RESOLVED}),
+    REVIEWING: frozenset({RESOLVED, IN_PROGRESS}),  # the manager approves, or sends it back
     RESOLVED: frozenset({CLOSED, IN_PROGRESS}),  # back to handling when the company is not content
     CLOSED: frozenset(),
 }
+
+# The case's timeline (诉求办理记录): one event per step, with who and when.
+EVENT_NAMES: dict[str, str] = {
+    "status": "状态变更", "note": "办理进展", "refer": "交办", "reply": "承办单位反馈", "chase": "催办",
+    "escalate": "督办", "reassign": "更换承办人", "review_request": "提交办结审核", "approve": "审核通过",
+    "send_back": "退回重办", "callback": "满意度回访",
+}
+MAX_NOTE = 2000
+
+
+def resolve_target(to_status: str, *, review_required: bool, by_manager: bool) -> str:
+    """The status an 办结 really enters: 待审核 when a review is required and an officer asks."""
+    if to_status == RESOLVED and review_required and not by_manager:
+        return REVIEWING
+    return to_status
+
+
+def check_review(status: str, approve: bool, note: str | None, *, by_manager: bool) -> str:
+    """办结审核: only a manager decides, only on a reviewing follow-up; sending back needs a note.
+
+    Returns the status the follow-up enters."""
+    if not by_manager:
+        raise FollowUpRefused("只有管理员可以审核办结")
+    if status != REVIEWING:
+        raise FollowUpRefused(f"该诉求为“{STATUS_NAMES.get(status, status)}”，不在待审核状态", "status")
+    if not approve and not (note or "").strip():
+        raise FollowUpRefused("退回重办时请填写退回意见", "note")
+    return RESOLVED if approve else IN_PROGRESS
+
+
+def check_reply(status: str, referred: bool, replied_on: dt.date | None, text: str | None, today: dt.date) -> None:
+    """A department's reply (反馈) to a referral: a date not in the future and its content."""
+    if not referred:
+        raise FollowUpRefused("该诉求尚未交办，无需登记反馈", "text")
+    if status == CLOSED:
+        raise FollowUpRefused("该诉求已销号，不能再登记反馈", "text")
+    if replied_on is None:
+        raise FollowUpRefused("请填写反馈日期", "replied_on")
+    if replied_on > today:
+        raise FollowUpRefused("反馈日期不能晚于今天", "replied_on")
+    if not (text or "").strip():
+        raise FollowUpRefused("请填写反馈内容", "text")
+
+
+def check_callback(status: str, called_on: dt.date | None, result: str | None, closed_on: dt.date | None,
+                   today: dt.date) -> None:
+    """满意度回访 after 销号: a date between the closing and today, and the company's answer."""
+    if status != CLOSED:
+        raise FollowUpRefused("销号后才能登记满意度回访", "result")
+    if called_on is None:
+        raise FollowUpRefused("请填写回访日期", "called_on")
+    if called_on > today:
+        raise FollowUpRefused("回访日期不能晚于今天", "called_on")
+    if closed_on is not None and called_on < closed_on:
+        raise FollowUpRefused(f"回访日期不能早于销号日期（{closed_on.isoformat()}）", "called_on")
+    if result not in SATISFACTION_NAMES:
+        raise FollowUpRefused("请选择回访结果（满意 / 基本满意 / 不满意）", "result")
 
 # Deadline states shown in lists (and used by My work).
 NO_DUE, OK, DUE_SOON, OVERDUE, DONE = "no_due", "ok", "due_soon", "overdue", "done"
@@ -80,7 +150,7 @@ def check_transition(
 
 def check_referral(status: str, unit: str | None, contact: str | None, deadline: dt.date | None, today: dt.date) -> None:
     """A referral (交办) needs a unit and a deadline not in the past, while the follow-up is active."""
-    if status not in ACTIVE_STATUSES:
+    if status not in (OPEN, IN_PROGRESS):
         raise FollowUpRefused(f"“{STATUS_NAMES.get(status, status)}”的诉求不能再交办", "status")
     if not (unit or "").strip():
         raise FollowUpRefused("请填写承办单位", "unit")

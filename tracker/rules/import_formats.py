@@ -18,6 +18,7 @@ from tracker.rules.cultivation import STATUS_NAMES, STATUSES
 from tracker.rules.districts import INDUSTRIES
 from tracker.rules.figures import EARLIEST_YEAR
 from tracker.rules.figures import FIELDS as FIGURE_SPECS
+from tracker.rules import text as text_rules
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,7 +40,9 @@ class Column:
     aliases: tuple[str, ...] = ()
     required: bool = False
     kind: str = "text"  # text | date | int | decimal | money (万元, header may state 元/千元/亿元) | bool | year
+    #                     | latitude | longitude (WGS-84 decimal degrees, 6 places)
     max_length: int | None = None
+    multiline: bool = False  # text that may hold line breaks (a note); other text is one line
 
 
 USCC_COLUMN = Column("uscc", "统一社会信用代码", ("信用代码", "社会信用代码", "uscc", "credit_code"), True,
@@ -58,6 +61,9 @@ COMPANY_COLUMNS: tuple[Column, ...] = (
     Column("address", "地址", ("企业地址", "注册地址", "address"), max_length=255),
     Column("contact_name", "联系人", ("contact_name", "contact"), max_length=64),
     Column("contact_phone", "联系电话", ("电话", "contact_phone", "phone"), max_length=32),
+    # The company's position (WGS-84, e.g. read off a map): both or neither, checked by the importer.
+    Column("latitude", "纬度", ("latitude", "lat"), kind="latitude"),
+    Column("longitude", "经度", ("longitude", "lng", "lon"), kind="longitude"),
 )
 
 DESIGNATION_COLUMNS: tuple[Column, ...] = (
@@ -70,7 +76,7 @@ DESIGNATION_COLUMNS: tuple[Column, ...] = (
     Column("valid_until", "有效期至", ("有效期止", "有效期结束", "valid_until"), kind="date"),
     Column("batch", "批次", ("认定批次", "batch"), max_length=64),
     Column("revoked_on", "撤销日期", ("取消日期", "revoked_on"), kind="date"),
-    Column("revoke_reason", "撤销原因", ("取消原因", "revoke_reason"), max_length=500),
+    Column("revoke_reason", "撤销原因", ("取消原因", "revoke_reason"), max_length=500, multiline=True),
 )
 
 FIGURE_COLUMNS: tuple[Column, ...] = (
@@ -106,7 +112,46 @@ TRACK_COLUMNS: tuple[Column, ...] = (
     Column("target_rung", "目标资质", ("培育目标", "目标", "目标资质类型", "target", "target_rung"), True),
     Column("year", "年度", ("年份", "培育年度", "year"), True, kind="year"),
     Column("status", "状态", ("培育状态", "status")),
-    Column("note", "备注", ("说明", "note", "remark"), max_length=2000),
+    Column("note", "备注", ("说明", "note", "remark"), max_length=2000, multiline=True),
+)
+
+# Support records (扶持记录, tracker/rules/support.py): one file for every kind; each row fills the
+# columns of its kind. The record's own name (大赛名称 / 政策名称) is `record_name`: "名称" alone
+# already means the company's name.
+SUPPORT_COLUMNS: tuple[Column, ...] = (
+    USCC_COLUMN,
+    NAME_COLUMN,
+    Column("kind", "扶持类型", ("类型", "扶持类别", "kind"), True),
+    Column("year", "年度", ("年份", "year"), True, kind="year"),
+    Column("amount", "金额(万元)", ("金额", "扣除额", "贷款金额", "补贴金额", "amount"), kind="money"),
+    Column("occurred_on", "日期", ("放款日期", "兑现日期", "occurred_on"), kind="date"),
+    Column("loan_product", "贷款产品", ("科技贷款产品", "loan_product")),
+    Column("bank", "贷款银行", ("银行", "合作银行", "bank"), max_length=64),
+    Column("listing_stage", "上市阶段", ("上市培育阶段", "listing_stage")),
+    Column("listing_board", "上市板块", ("拟上市板块", "板块", "listing_board")),
+    Column("filed_on", "辅导备案日期", ("辅导备案", "filed_on"), kind="date"),
+    Column("accepted_on", "申报受理日期", ("申报受理", "accepted_on"), kind="date"),
+    Column("listed_on", "上市日期", ("listed_on",), kind="date"),
+    Column("record_name", "大赛或政策名称", ("大赛名称", "政策名称", "赛事名称", "record_name"), max_length=128),
+    Column("level", "大赛级别", ("级别", "level"), max_length=16),
+    Column("award", "获奖等次", ("奖项", "获奖情况", "award"), max_length=64),
+    Column("note", "备注", ("说明", "note", "remark"), max_length=2000, multiline=True),
+)
+
+# Attraction projects (招引项目, tracker/rules/attraction.py), matched on 项目名称 + 所属辖区. The
+# credit code is not required by the column: only a 落户 row needs it (and 企业名称, 落户日期).
+ATTRACTION_COLUMNS: tuple[Column, ...] = (
+    Column("name", "项目名称", ("招引项目", "项目", "project", "name"), True, max_length=200),
+    Column("channel", "招引渠道", ("渠道", "channel"), True),
+    Column("source", "来源", ("项目来源", "source"), max_length=64),
+    Column("district", "所属辖区", ("辖区", "辖市区", "所属辖市区", "district"), True),
+    Column("status", "状态", ("项目状态", "status")),
+    Column("signed_on", "签约日期", ("signed_on",), kind="date"),
+    Column("settled_on", "落户日期", ("招引落户日期", "settled_on"), kind="date"),
+    Column("uscc", "统一社会信用代码", ("信用代码", "社会信用代码", "uscc", "credit_code"), max_length=40),
+    Column("company_name", "企业名称", ("落户企业", "公司名称", "company_name"), max_length=200),
+    Column("industry", "产业领域", ("领域", "所属领域", "industry")),
+    Column("lead_officer", "负责人", ("负责人邮箱", "lead_officer", "email"), max_length=254),
 )
 
 COLUMNS_BY_KIND: dict[str, tuple[Column, ...]] = {
@@ -114,9 +159,13 @@ COLUMNS_BY_KIND: dict[str, tuple[Column, ...]] = {
     "designations": DESIGNATION_COLUMNS,
     "figures": FIGURE_COLUMNS,
     "tracks": TRACK_COLUMNS,
+    "support": SUPPORT_COLUMNS,
+    "attractions": ATTRACTION_COLUMNS,
 }
 KIND_NAMES: dict[str, str] = {
     "companies": "企业名录", "designations": "资质认定名单", "figures": "企业年度数据", "tracks": "培育名单",
+    "support": "扶持记录",
+    "attractions": "招引项目",
 }
 
 # Columns the xlsx templates format as text: a spreadsheet keeps only 15 significant digits of a
@@ -249,8 +298,11 @@ def unescape_cell(value: Any) -> Any:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, CR and LF are text people write
 
 
-def clean_text(value: Any, max_length: int | None = None) -> str | None:
-    """A cell as trimmed text (None when empty); numbers read from xlsx lose a spurious '.0'."""
+def clean_text(value: Any, max_length: int | None = None, *, multiline: bool = False) -> str | None:
+    """A cell as trimmed text (None when empty); numbers read from xlsx lose a spurious '.0'.
+
+    The forms' text rules apply (tracker/rules/text.py): no control characters, no line breaks
+    unless `multiline`, no bidi controls, no invisible-only text."""
     value = unescape_cell(value)
     if value is None:
         return None
@@ -264,6 +316,9 @@ def clean_text(value: Any, max_length: int | None = None) -> str | None:
     if _CONTROL.search(text):
         # NUL and the other C0 controls are invisible in a spreadsheet and PostgreSQL refuses NUL outright.
         raise CellError("含有不可见的控制字符，请删除后重新导入")
+    reason = text_rules.problem(text, multiline=multiline)
+    if reason is not None:
+        raise CellError(reason)
     if max_length is not None and len(text) > max_length:
         raise CellError(f"内容过长（不超过{max_length}个字符，当前{len(text)}个）")
     return text
@@ -387,6 +442,26 @@ def parse_decimal(value: Any, *, places: int = 2, minimum: Decimal | None = Deci
     return number
 
 
+_DEGREE_LIMITS = {"latitude": ("纬度", Decimal(90)), "longitude": ("经度", Decimal(180))}
+
+
+def parse_degrees(value: Any, axis: str) -> Decimal | None:
+    """A latitude (-90 … 90) or longitude (-180 … 180) in decimal degrees, 6 places; None when empty."""
+    name, limit = _DEGREE_LIMITS[axis]
+    out_of_range = CellError(f"{name}应在 -{limit} 至 {limit} 之间")
+    try:
+        # The bound keeps quantize() away from huge exponents; anything above it is out of range anyway.
+        number = parse_decimal(value, places=6, minimum=None, maximum=Decimal(1_000_000))
+    except CellError as exc:
+        if exc.reason.startswith("数值过大"):
+            raise out_of_range from None
+        example = "31.810000" if axis == "latitude" else "119.970000"
+        raise CellError(f"{name}应为十进制度数（如 {example}）") from None
+    if number is not None and not -limit <= number <= limit:
+        raise out_of_range
+    return number
+
+
 def parse_money(value: Any, unit: str | None = None) -> Decimal | None:
     """An amount in 万元 from a cell written in `unit` (元, 千元, 万元 or 亿元; None means 万元),
     rounded half-up to 0.01 万元; None when empty."""
@@ -507,11 +582,13 @@ def parse_cell(column: Column, value: Any, *, unit: str | None = None) -> Any:
         return parse_int(value)
     if column.kind == "decimal":
         return parse_decimal(value)
+    if column.kind in _DEGREE_LIMITS:
+        return parse_degrees(value, column.kind)
     if column.kind == "bool":
         return parse_bool(value)
     if column.kind == "year":
         return parse_year(value)
-    return clean_text(value, column.max_length)
+    return clean_text(value, column.max_length, multiline=column.multiline)
 
 
 def template_headers(kind: str) -> list[str]:

@@ -608,3 +608,29 @@ def backoff_seconds(attempt: int, base: float, cap: float, rng: random.Random | 
     nominal = min(cap, base * (2 ** max(0, attempt - 1)))
     rand = (rng or random).random()
     return nominal / 2 + rand * nominal / 2
+
+
+# --------------------------------------------------------------------------------------------
+# Catching up a past day (补扫)
+# --------------------------------------------------------------------------------------------
+
+def reminder_key(reminder: Reminder) -> tuple[str, str, str]:
+    """What identifies a reminder across days: its kind, subject and period (not its recipient)."""
+    return (reminder.kind, reminder.subject_key, reminder.period)
+
+
+def still_true_today(past: Iterable[Reminder], due_today: Iterable[Reminder]) -> list[Reminder]:
+    """Of the reminders due on a past day, those a catch-up may still create: the ones due today
+    under the same key. Anything else is false today — the visit or follow-up was done, the
+    certificate expired or moved on to its next window (a 90-day notice is not sent once the
+    30-day one is due), a stale-track nag belongs to a week already nagged about — and sending it
+    now would only mislead."""
+    keys = {reminder_key(r) for r in due_today}
+    return [r for r in past if reminder_key(r) in keys]
+
+
+def period_catch_up_allowed(period: str, latest_done: str | None) -> bool:
+    """Whether a catch-up may still create a digest or report of `period` (an ISO week like
+    "2026-W48" or a month like "2026-11"; both sort as text): only while no later period's run
+    is recorded — a later digest or report supersedes it."""
+    return latest_done is None or latest_done <= period

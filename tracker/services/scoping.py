@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import aliased
 
 from tracker.extensions import db
-from tracker.models import Assignment, Company, User
+from tracker.models import Assignment, AttractionProject, Company, User
 from tracker.services.errors import NotFound
 
 
@@ -52,6 +52,20 @@ def district_scope_clause(user: User, district_column):
     if user.is_admin:
         return district_column.is_not(None) | district_column.is_(None)
     return district_column == user.district
+
+
+def project_scope_clause(user: User | None, model=AttractionProject):
+    """WHERE clause on attraction projects (招引项目): live ones; an officer sees the projects they
+    lead, a manager their district's, an administrator (and the system, `user` None) all.
+    `model` may be an alias of AttractionProject."""
+    live = model.deleted_at.is_(None)
+    if user is None or user.is_admin:
+        return live
+    if user.is_manager:
+        return and_(live, model.district == user.district)
+    if user.is_officer:
+        return and_(live, model.lead_officer_id == user.id)
+    return and_(live, model.id.is_(None))  # unknown role: nothing
 
 
 def visible_districts(user: User, all_codes: tuple[str, ...]) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from tracker.services.errors import Conflict
 
 _DEPTH = "unit_of_work_depth"
 _PUBLISH = "unit_of_work_publish"
-DEFAULT_CONFLICT = "该记录已被他人修改，请刷新后重试（您的修改未保存）"
+DEFAULT_CONFLICT = "该记录已被修改（可能是您在另一窗口的操作），您的修改未保存，请刷新后重试"
 
 F = TypeVar("F", bound=Callable)
 

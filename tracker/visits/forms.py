@@ -7,8 +7,9 @@ tracker.services.visits.records and tracker.services.visits.follow_ups.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import (
-    DateField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField, SelectField, StringField,
+    DateField, FieldList, FormField, HiddenField, IntegerField, RadioField, SelectField, StringField,
     TextAreaField,
 )
 from wtforms.meta import DefaultMeta
@@ -17,6 +18,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from tracker.models.visit import FOLLOW_UP_CATEGORIES, SATISFACTION, VISIT_KINDS
 from tracker.rules import follow_ups as fu_rules
 from tracker.rules.workdays import MAX_WORKDAYS
+from tracker.web.dates import NotAfterToday
+from tracker.web.forms import Form, SubForm
+from tracker.web.once import OnceForm
 
 EMPTY_FOLLOW_UP_ROWS = 3  # offered without JavaScript; visits.js adds and removes rows
 MAX_FOLLOW_UP_ROWS = 30
@@ -31,7 +35,7 @@ class ChineseMeta:
         return DefaultMeta.get_translations(self, form)
 
 
-class FollowUpRowForm(Form):
+class FollowUpRowForm(SubForm):
     """One follow-up (诉求) row inside the visit form; an entirely empty row is ignored."""
 
     class Meta(ChineseMeta, DefaultMeta):
@@ -73,19 +77,26 @@ class FollowUpRowForm(Form):
         return ok
 
 
-class VisitForm(FlaskForm):
-    """走访记录: date (default today), kind, people met, summary, next planned date, follow-ups."""
+class VisitForm(OnceForm, Form):
+    """走访记录: date (default today), kind, people met, summary, next planned date, follow-ups,
+    photos (走访留痕) and the optional location check-in; one-time token (tracker/web/once.py)."""
 
     class Meta(ChineseMeta, FlaskForm.Meta):
         pass
 
-    visited_on = DateField("走访日期", validators=[InputRequired("请填写走访日期")], format="%Y-%m-%d")
+    visited_on = DateField("走访日期", validators=[InputRequired("请填写走访日期"), NotAfterToday("走访日期不能晚于今天")],
+                           format="%Y-%m-%d")
     kind = RadioField("走访方式", choices=list(VISIT_KINDS.items()), default="onsite",
                       validators=[InputRequired("请选择走访方式")])
     people_met = StringField("会见人员", validators=[Optional(), Length(max=255, message="会见人员不超过255字")])
     summary = TextAreaField("走访情况", validators=[DataRequired("请填写走访情况"), Length(max=5000, message="走访情况不超过5000字")])
     next_planned_on = DateField("下次计划走访日期", validators=[Optional()], format="%Y-%m-%d")
     follow_ups = FieldList(FormField(FollowUpRowForm), min_entries=EMPTY_FOLLOW_UP_ROWS, max_entries=MAX_FOLLOW_UP_ROWS)
+    photos = MultipleFileField("照片或材料（可选）")
+    # Filled by visits.js only when the officer taps 记录位置 and the phone allows it.
+    latitude = HiddenField(validators=[Optional(), Regexp(r"^-?\d{1,3}(\.\d{1,12})?$", message="位置信息无效")])
+    longitude = HiddenField(validators=[Optional(), Regexp(r"^-?\d{1,3}(\.\d{1,12})?$", message="位置信息无效")])
+    location_accuracy = HiddenField(validators=[Optional(), Regexp(r"^\d{1,6}(\.\d{1,6})?$", message="位置信息无效")])
     version = HiddenField()
 
     def set_owner_choices(self, choices: list[tuple[str, str]], default: str) -> None:
@@ -96,17 +107,32 @@ class VisitForm(FlaskForm):
                 row.form.owner_id.data = default
 
     def visit_data(self) -> dict:
-        return {
+        data = {
             "visited_on": self.visited_on.data, "kind": self.kind.data, "people_met": self.people_met.data,
             "summary": self.summary.data, "next_planned_on": self.next_planned_on.data,
         }
+        location = getattr(self, "latitude", None)
+        if location is not None and location.data:
+            data.update(latitude=self.latitude.data, longitude=self.longitude.data,
+                        location_accuracy=self.location_accuracy.data)
+        return data
+
+    def parsed_data(self) -> dict:
+        """The visit's fields that passed their shape checks (for running the meaning checks too)."""
+        return {name: value for name, value in self.visit_data().items()
+                if name in self._fields and not self._fields[name].errors and value not in (None, "")}
+
+    def uploads(self) -> list:
+        """The files chosen in the photos field (empty file inputs are ignored)."""
+        field = getattr(self, "photos", None)
+        return [f for f in (field.data or []) if getattr(f, "filename", "")] if field is not None else []
 
     def filled_rows(self):
         """(index, row form) of the rows with something typed in them."""
         return [(i, entry.form) for i, entry in enumerate(self.follow_ups) if not entry.form.is_blank()]
 
 
-class VisitEditForm(FlaskForm):
+class VisitEditForm(Form):
     """Correcting a visit: the visit's own fields only (follow-ups have their own actions)."""
 
     class Meta(ChineseMeta, FlaskForm.Meta):
@@ -120,9 +146,29 @@ class VisitEditForm(FlaskForm):
     version = HiddenField()
 
     visit_data = VisitForm.visit_data
+    parsed_data = VisitForm.parsed_data
 
 
-class StatusForm(FlaskForm):
+class WithdrawForm(Form):
+    """撤回走访: an optional reason (kept in the audit log) and the version."""
+
+    class Meta(ChineseMeta, FlaskForm.Meta):
+        pass
+
+    reason = StringField("撤回原因（可选）", validators=[Optional(), Length(max=200, message="撤回原因不超过200字")])
+    version = HiddenField()
+
+
+class AttachmentForm(Form):
+    """Add photos or PDFs to a visit or a follow-up (type and size are checked by content in the service)."""
+
+    class Meta(ChineseMeta, FlaskForm.Meta):
+        pass
+
+    files = MultipleFileField("照片或材料", validators=[DataRequired("请选择要上传的文件")])
+
+
+class StatusForm(Form):
     """Move a follow-up: 办理中 / 办结 (with the result) / 销号 (with satisfaction) / 重新办理."""
 
     class Meta(ChineseMeta, FlaskForm.Meta):
@@ -134,7 +180,7 @@ class StatusForm(FlaskForm):
     version = HiddenField()
 
 
-class ReferForm(FlaskForm):
+class ReferForm(Form):
     """交办: the responsible unit, its contact and its deadline (a date or N working days)."""
 
     class Meta(ChineseMeta, FlaskForm.Meta):
@@ -149,7 +195,7 @@ class ReferForm(FlaskForm):
     version = HiddenField()
 
 
-class OwnerForm(FlaskForm):
+class OwnerForm(Form):
     """Hand the follow-up to another person."""
 
     class Meta(ChineseMeta, FlaskForm.Meta):
@@ -160,7 +206,7 @@ class OwnerForm(FlaskForm):
     version = HiddenField()
 
 
-class VersionForm(FlaskForm):
+class VersionForm(Form):
     """催办 / 督办: only the version (and the CSRF token)."""
 
     class Meta(ChineseMeta, FlaskForm.Meta):
@@ -169,7 +215,7 @@ class VersionForm(FlaskForm):
     version = HiddenField()
 
 
-class FollowUpFilterForm(FlaskForm):
+class FollowUpFilterForm(Form):
     """Filters of the follow-up list (GET, no CSRF)."""
 
     class Meta(ChineseMeta, FlaskForm.Meta):

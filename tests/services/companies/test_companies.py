@@ -101,7 +101,7 @@ def test_concurrent_edit_is_refused_not_overwritten(app, factory):
     company = factory.company(name="原名")
     loaded_version = company.version
     records.update_company(admin, company, {"name": "甲改名"}, version=loaded_version)
-    with pytest.raises(Conflict, match="已被他人修改"):
+    with pytest.raises(Conflict, match="已被修改（可能是您在另一窗口的操作）"):
         records.update_company(admin, company, {"name": "乙改名"}, version=loaded_version)
     db.session.expire_all()
     assert db.session.get(Company, company.id).name == "甲改名"

@@ -74,7 +74,7 @@ def test_two_editors_on_one_version_the_second_gets_a_conflict(app, factory):
     figures.save_year(admin, company, 2024, GOOD, version=0)
     # Both loaded version 1; A saves first.
     figures.save_year(admin, company, 2024, {**GOOD, "total_assets": "111"}, version=1)
-    with pytest.raises(Conflict, match="已被他人修改"):
+    with pytest.raises(Conflict, match="已被修改（可能是您在另一窗口的操作）"):
         figures.save_year(admin, company, 2024, {**GOOD, "total_assets": "222"}, version=1)
     [row] = _rows()
     assert row.total_assets == Decimal("111.00") and row.version == 2

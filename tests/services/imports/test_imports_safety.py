@@ -109,8 +109,8 @@ def test_csv_and_xlsx_writers_are_formula_safe_and_excel_friendly():
     assert "'=cmd" in text and "2024-01-02" in text and ",是," in text
     workbook = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes(["企业名称", "日期", "是否", "空"], rows)))
     sheet = workbook.active
-    assert sheet["A2"].value == "'=cmd|' /C calc'!A0" and sheet["A2"].data_type == "s"
-    assert sheet["B2"].value.date() == dt.date(2024, 1, 2) and sheet["B2"].is_date
+    assert sheet["A3"].value == "'=cmd|' /C calc'!A0" and sheet["A3"].data_type == "s"
+    assert sheet["B3"].value.date() == dt.date(2024, 1, 2) and sheet["B3"].is_date
 
 
 # --- hostile shapes in every column of every import kind (docs: RELIABILITY "hostile shapes") ----

@@ -202,7 +202,9 @@ def test_city_json_shape_and_targets(city, factory):
     assert first["target"] == 6800 and first["by_district"]["liyang"] == {"actual": 0, "target": 430}
     assert len(first["by_district"]) == 7
     assert [i["code"] for i in data["indicators"]] == list(INDICATOR_CODES)
-    assert all(("by_district" in i) == (n < 4) for n, i in enumerate(data["indicators"]))
+    # Indicators 1–4 by district; indicator 5 by district too, each with its split by channel.
+    assert all(("by_district" in i) == (n < 5) for n, i in enumerate(data["indicators"]))
+    assert set(data["indicators"][4]["by_district"]) == set(first["by_district"])
     # A year outside the plan has no targets.
     assert all(i["target"] is None for i in roll_up(D(2028, 1, 1)).to_dict()["indicators"])
 

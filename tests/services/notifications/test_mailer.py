@@ -16,7 +16,7 @@ from tracker.models import Notification, User
 from tracker.models.notification import FAILED, PENDING, SENDING, SENT, SKIPPED
 from tracker.rules import reminders as rules
 from tracker.services.errors import ServiceError
-from tracker.services.notifications import mail_folder, mailer, notify, outbox, outbox_admin
+from tracker.services.notifications import claims, mail_folder, mailer, notify, outbox, outbox_admin
 
 
 @pytest.fixture(autouse=True)
@@ -24,31 +24,19 @@ def _no_broker(monkeypatch):
     monkeypatch.setattr(outbox, "publish", lambda ids: True)
 
 
-class SteppedClock:
-    """The mailer's clock, moved on by the test instead of sleeping through a backoff."""
-
-    def __init__(self):
-        self.offset = dt.timedelta()
-
-    def __call__(self) -> dt.datetime:
-        return clock.now() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += dt.timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def mail_clock(monkeypatch):
-    stepped = SteppedClock()
-    monkeypatch.setattr(mailer, "now", stepped)
-    return stepped
+def backoff_passed(notification_id: int) -> None:
+    """The row's backoff (or uncertain wait) is over: its due time moved into the database's past."""
+    db.session.execute(Notification.__table__.update().where(Notification.id == notification_id)
+                       .values(next_attempt_at=claims.db_now(-1)))
+    db.session.commit()
 
 
 @pytest.fixture
 def smtp(app):
     with SmtpServer() as server:
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_BACKOFF_BASE_SECONDS=0.05,
-                          MAIL_BACKOFF_MAX_SECONDS=0.2, MAIL_TIMEOUT_SECONDS=5)
+                          MAIL_BACKOFF_MAX_SECONDS=0.2, MAIL_CONNECT_TIMEOUT_SECONDS=5,
+                          MAIL_COMMAND_TIMEOUT_SECONDS=5, MAIL_DATA_TIMEOUT_SECONDS=5)
         yield server.handler
 
 
@@ -89,30 +77,31 @@ def test_file_mode_writes_one_eml_per_row_and_a_redelivery_overwrites(app, facto
 
 def test_claim_is_exclusive_and_a_lease_expires(app, factory):
     [nid] = make(factory)
-    assert mailer.claim(nid) is True
-    assert mailer.claim(nid) is False  # a second worker gets nothing while the lease runs
-    assert row(nid).status == SENDING
+    first = mailer.claim(nid)
+    assert first
+    assert mailer.claim(nid) is None  # a second worker gets nothing while the lease runs
+    assert row(nid).status == SENDING and row(nid).claim_token == first
     db.session.execute(Notification.__table__.update().where(Notification.id == nid)
                        .values(next_attempt_at=clock.now() - dt.timedelta(seconds=1)))
     db.session.commit()
-    assert mailer.claim(nid) is True  # the holder died: reclaimable after the lease
-    assert row(nid).attempts == 2
+    second = mailer.claim(nid)  # the holder died: reclaimable after the lease, with a new token
+    assert second and second != first
+    assert row(nid).attempts == 2 and row(nid).claim_token == second
 
 
-def test_smtp_421_twice_then_accepted_is_one_email_after_backoff(app, factory, smtp, mail_clock):
+def test_smtp_421_twice_then_accepted_is_one_email_after_backoff(app, factory, smtp):
     smtp.fail_data[:] = ["421 4.3.2 busy", "421 4.3.2 busy"]
     [nid] = make(factory)
     first = mailer.send_one(nid)
     assert first.status == "retry" and 0.025 <= first.retry_in <= 0.05
     assert row(nid).status == PENDING and "421" in row(nid).last_error
-    assert mailer.send_one(nid).status == "not_claimed"  # not due before the backoff
-    for _ in range(100):
-        if mailer.send_one(nid).status == "sent":
-            break
-        mail_clock.advance(0.02)
+    backoff_passed(nid)
+    assert mailer.send_one(nid).status == "retry"
+    backoff_passed(nid)
+    assert mailer.send_one(nid).status == "sent"
     assert len(smtp.messages) == 1 and smtp.data_attempts == 3
     done = row(nid)
-    assert done.status == SENT and done.attempts == 3 and done.last_error is None
+    assert done.status == SENT and done.attempts == 3 and done.last_error is None and done.claim_token is None
 
 
 def test_smtp_550_fails_the_row_and_the_others_still_go(app, factory, smtp):
@@ -126,13 +115,14 @@ def test_smtp_550_fails_the_row_and_the_others_still_go(app, factory, smtp):
     assert len(smtp.messages) == 2
 
 
-def test_connection_refused_is_temporary_and_gives_up_after_max_attempts(app, factory, mail_clock):
+def test_connection_refused_is_temporary_and_gives_up_after_max_attempts(app, factory):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_MAX_ATTEMPTS=2,
-                      MAIL_BACKOFF_BASE_SECONDS=0.01, MAIL_BACKOFF_MAX_SECONDS=0.01)
+                      MAIL_BACKOFF_BASE_SECONDS=30, MAIL_BACKOFF_MAX_SECONDS=30)
     [nid] = make(factory)
     assert mailer.send_one(nid).status == "retry"
     assert row(nid).next_attempt_at is not None and row(nid).status == PENDING
-    mail_clock.advance(0.05)
+    assert mailer.send_one(nid).status == "not_claimed"  # not due before the backoff
+    backoff_passed(nid)
     assert mailer.send_one(nid).status == "failed"
     assert "重试 2 次" in row(nid).last_error
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from tests.services.notifications.conftest import TODAY, count, rows, visit
 from tests.workers.concurrency import run_in_threads
+from tracker import clock
 from tracker.clock import TZ
 from tracker.extensions import db
 from tracker.models import CultivationTrack, FollowUp
@@ -15,6 +17,7 @@ from tracker.models.notification import ReminderRun
 from tracker.rules import reminders as rules
 from tracker.services.accounts.users import set_active
 from tracker.services.companies.records import soft_delete_company
+from tracker.services.errors import ServiceError
 from tracker.services.notifications import mail_folder, mailer, runs, sweep
 
 D = dt.date
@@ -161,7 +164,8 @@ def test_many_new_reminders_for_one_person_are_emailed_as_one_summary(app, facto
     assert sweep.sweep(TODAY).created == 0
 
 
-def test_cli_sweep_and_send_use_the_same_code_path(app, runner, city, published):
+def test_cli_sweep_and_send_use_the_same_code_path(app, runner, city, published, monkeypatch):
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
     result = runner.invoke(args=["reminders", "sweep", "--today", "2026-06-03"])
     assert result.exit_code == 0, result.output
     assert "新增 3 条" in result.output and "每周摘要：新增 1 份" in result.output and "月报：新增 1 份" in result.output
@@ -173,3 +177,91 @@ def test_cli_sweep_and_send_use_the_same_code_path(app, runner, city, published)
     assert "没有待发送的邮件" in runner.invoke(args=["reminders", "send"]).output
     bad = runner.invoke(args=["reminders", "sweep", "--today", "2026-13-40"])
     assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
+
+
+# ---------------------------------------------------------------------------------------------
+# Past days (issue 12 item 6): a catch-up fills only what was missed and is still true today
+# ---------------------------------------------------------------------------------------------
+
+def _stale_prone_city(factory):
+    """Today (TODAY, a Wednesday): a certificate that expired 3 days ago, one in its 30-day
+    window (in its 90-day window two weeks ago), a track stale for months, a visit overdue."""
+    manager = factory.user("manager", "wujin")
+    officer = factory.user("officer", "wujin")
+    expired = factory.company(officer=officer, name="证书已过期")
+    visit(expired, officer, TODAY)
+    factory.designation(expired, "hnte", D(2023, 6, 1))  # valid until 2026-05-31
+    expiring = factory.company(officer=officer, name="证书将到期")
+    visit(expiring, officer, TODAY)
+    factory.designation(expiring, "hnte", D(2023, 6, 24))  # valid until 2026-06-23: 20 days left
+    stale = factory.company(officer=officer, name="培育停滞")
+    visit(stale, officer, TODAY)
+    db.session.add(CultivationTrack(company_id=stale.id, target_rung="gazelle", year=2026, status="key",
+                                    status_since=dt.datetime(2026, 1, 5, tzinfo=TZ), owner_id=officer.id))
+    overdue = factory.company(officer=officer, name="久未走访")
+    visit(overdue, officer, TODAY - dt.timedelta(days=365 + 50))
+    db.session.commit()
+    return {"manager": manager, "officer": officer, "expired": expired, "expiring": expiring}
+
+
+def test_fourteen_past_day_catch_ups_after_todays_sweep_send_nothing_stale(app, factory, published):
+    _stale_prone_city(factory)
+    today = sweep.run_daily(TODAY, now_local=dt.datetime(2026, 6, 3, 9, 0))
+    assert today.created > 0 and today.digests == 1 and today.reports == 1
+    before = {(n.kind, n.subject_key, n.period) for n in rows()}
+    created = 0
+    for back in range(1, 15):
+        result = sweep.catch_up_day(TODAY - dt.timedelta(days=back), TODAY)
+        created += result.created + (result.digests or 0) + (result.reports or 0)
+    assert created == 0
+    assert {(n.kind, n.subject_key, n.period) for n in rows()} == before
+    # What the old past-day sweeps sent: a 5-day notice for a certificate already expired, a
+    # 90-day notice after the 30-day one, last weeks' digests and stale nags, May's report.
+    assert {n.period for n in rows(kind=rules.HNTE_EXPIRING)} == {"2026-06-23/30d"}
+    assert {n.period for n in rows(kind=rules.DIGEST_WEEKLY)} == {"2026-W23"}
+    assert {n.period for n in rows(kind=rules.REPORT_MONTHLY)} == {"2026-06"}
+    assert {n.period for n in rows(kind=rules.TRACK_STALE)} == {"2026-W23"}
+    # The catch-ups are recorded, so the gap shows as filled.
+    assert runs.run_done(runs.DAILY, "2026-05-20")
+
+
+def test_a_catch_up_fills_what_was_missed_and_is_still_true(app, factory, published):
+    """Beat was down since Sunday and has not run today: Sunday's catch-up creates exactly the
+    reminders that are still due today (same keys), not the ones that lapsed since."""
+    city = _stale_prone_city(factory)
+    yesterday = TODAY - dt.timedelta(days=3)  # Sunday 31 May: the certificate's last day, last week
+    expected_keys = {rules.reminder_key(r) for r in rules.still_true_today(
+        sweep.due_reminders(yesterday), sweep.due_reminders(TODAY))}
+    result = sweep.catch_up_day(yesterday, TODAY)
+    got = {(n.kind, n.subject_key, n.period) for n in rows() if n.kind not in rules.DIGEST_KINDS}
+    assert result.created > 0 and got == expected_keys
+    assert any(k[0] == rules.VISIT_OVERDUE for k in got)
+    assert {n.period for n in rows(kind=rules.HNTE_EXPIRING)} == {"2026-06-23/30d"}  # not the expired one
+    assert rows(kind=rules.HNTE_EXPIRING)[0].company_id == city["expiring"].id
+    # On Sunday the expired certificate had its last day and the track its week-22 nag: false today.
+    assert result.stale >= 2
+    # Today's sweep afterwards adds today's view, and nothing twice.
+    sweep.sweep(TODAY)
+    assert {(n.kind, n.subject_key, n.period) for n in rows() if n.kind not in rules.DIGEST_KINDS} == {
+        rules.reminder_key(r) for r in sweep.due_reminders(TODAY)}
+    with pytest.raises(ServiceError, match="之前的日期"):
+        sweep.catch_up_day(TODAY, TODAY)
+
+
+def test_cli_refuses_a_past_day_without_catch_up_and_says_what_it_would_do(app, runner, factory, published, monkeypatch):
+    _stale_prone_city(factory)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    refused = runner.invoke(args=["reminders", "sweep", "--today", "2026-05-20"])
+    assert refused.exit_code == 2
+    assert "2026-05-20 早于今天（2026-06-03）" in refused.output and "--catch-up" in refused.output
+    assert "今天仍然成立" in refused.output and "未做任何修改" in refused.output
+    assert count() == 0 and not runs.run_done(runs.DAILY, "2026-05-20")
+    done = runner.invoke(args=["reminders", "sweep", "--today", "2026-05-20", "--catch-up"])
+    assert done.exit_code == 0, done.output
+    assert "2026-05-20：" in done.output and "今天已不成立，未生成" in done.output
+    assert runs.run_done(runs.DAILY, "2026-05-20")
+    assert all(n.period != "2026-05-31/30d" for n in rows(kind=rules.HNTE_EXPIRING))  # expired since
+    misuse = runner.invoke(args=["reminders", "sweep", "--today", "2026-06-03", "--catch-up"])
+    assert misuse.exit_code == 2 and "之前的日期" in misuse.output
+    today = runner.invoke(args=["reminders", "sweep"])  # today needs no flag
+    assert today.exit_code == 0 and "2026-06-03：" in today.output

@@ -5,12 +5,16 @@ Every change is a use case (one unit of work) with the acting user passed in and
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.clock import now
 from tracker.extensions import db
 from tracker.models import User
 from tracker.models.user import ROLES, new_session_token
+from tracker.rules import text as text_rules
 from tracker.rules.districts import DISTRICT_CODES
 from tracker.services import audit
 from tracker.services.accounts.throttle import LoginThrottle
@@ -18,6 +22,12 @@ from tracker.services.errors import ServiceError
 from tracker.services.unit_of_work import unit_of_work, use_case
 
 MIN_PASSWORD_LENGTH = 8
+
+
+def _check_name(name: str | None) -> None:
+    reason = text_rules.problem(name) if isinstance(name, str) else None
+    if reason is not None:
+        raise ServiceError(f"姓名{reason}", field="name")
 
 
 def _check_password(password: str) -> None:
@@ -31,8 +41,9 @@ def create_user(
 ) -> User:
     """Create an account; managers and officers must belong to a district."""
     email = (email or "").strip().lower()
-    if not email or "@" not in email:
+    if not email or "@" not in email or text_rules.problem(email) is not None or " " in email:
         raise ServiceError("请填写有效的邮箱", field="email")
+    _check_name(name)
     if role not in ROLES:
         raise ServiceError("角色必须是 admin、manager 或 officer", field="role")
     if role != "admin" and district not in DISTRICT_CODES:
@@ -71,6 +82,7 @@ def update_user(actor: User, user: User, *, name: str, role: str, district: str 
     """Change a user's name, role or district."""
     if role not in ROLES:
         raise ServiceError("未知角色", field="role")
+    _check_name(name)
     if role != "admin" and district not in DISTRICT_CODES:
         raise ServiceError("辖区管理员和服务专员必须选择所属辖区", field="district")
     before = audit.snapshot(user, ("name", "role", "district"))
@@ -94,10 +106,23 @@ def signed_in_user(session_token: str) -> User | None:
     return db.session.scalar(select(User).where(User.session_token == session_token, User.active.is_(True)))
 
 
+@cache
+def _dummy_hash() -> str:
+    # Hashed like every real password (scrypt, werkzeug's parameters), once per process.
+    return generate_password_hash(new_session_token(), method="scrypt")
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None."""
+    """The active user with this email and password, or None.
+
+    An unknown or inactive account costs one password hash too (against a dummy hash), so the time
+    a refusal takes does not tell whether the address has an account.
+    """
     user = db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
-    if user is None or not user.active or not user.check_password(password or ""):
+    if user is None or not user.active:
+        check_password_hash(_dummy_hash(), password or "")
+        return None
+    if not user.check_password(password or ""):
         return None
     return user
 

@@ -20,7 +20,7 @@ from tracker.rules.ladder import STAGE_RANK
 from tracker.services.assignments.assign import assignable_officers
 from tracker.services.scoping import company_scope_clause
 from tracker.services.stages import stage_rank_subquery
-from tracker.services.visits.due import last_visit_subquery, next_planned_subquery
+from tracker.services.visits.due import due_visits, last_visit_subquery, next_planned_subquery
 
 SORTS = ("name", "companies", "visits_quarter", "overdue_visits", "open_follow_ups", "overdue_follow_ups")
 
@@ -46,10 +46,17 @@ class Workload:
     rows: list[OfficerLoad]
     quarter_start: dt.date
     unassigned: int  # visible companies with no open assignment: work nobody owns
+    unassigned_overdue: int = 0  # of those, 已逾期 a visit (glossary visits_overdue)
 
     def total(self, attribute: str) -> int:
         """The column total of one count (`attribute` is an OfficerLoad field), for the footer."""
         return sum(getattr(r, attribute) for r in self.rows)
+
+    @property
+    def overdue_visits_total(self) -> int:
+        """已逾期 (glossary visits_overdue) of the whole table: the officers' and the unassigned
+        companies' — the number My work and the monthly report show for the same scope."""
+        return self.total("overdue_visits") + self.unassigned_overdue
 
 
 def quarter_start(day: dt.date) -> dt.date:
@@ -116,7 +123,7 @@ def officer_workload(user: User, today: dt.date, *, district: str | None = None,
         for officer_id, count in db.session.execute(
             select(Visit.officer_id, func.count(Visit.id))
             .join(Company, Company.id == Visit.company_id)
-            .where(Visit.officer_id.in_(ids), Visit.visited_on >= start, Visit.visited_on <= today, scope)
+            .where(Visit.officer_id.in_(ids), Visit.visited_on >= start, Visit.visited_on <= today, scope, Visit.live())
             .group_by(Visit.officer_id)
         ):
             rows[officer_id].visits_quarter = count
@@ -141,9 +148,15 @@ def officer_workload(user: User, today: dt.date, *, district: str | None = None,
     if district:
         unassigned_query = unassigned_query.where(Company.district == district)
     unassigned = db.session.scalar(unassigned_query) if not user.is_officer else 0
+    unassigned_overdue = 0
+    if unassigned and not user.is_officer:
+        unassigned_overdue = sum(
+            1 for v in due_visits(user, today, policy=cadence.DEFAULT_POLICY, district=district, min_state=cadence.OVERDUE)
+            if v.unassigned
+        )
 
     key = sort if sort in SORTS else "name"
     ordered = sorted(rows.values(), key=lambda r: (getattr(r, key), r.name) if key != "name" else (r.district or "", r.name))
     if descending:
         ordered.reverse()
-    return Workload(rows=ordered, quarter_start=start, unassigned=unassigned or 0)
+    return Workload(rows=ordered, quarter_start=start, unassigned=unassigned or 0, unassigned_overdue=unassigned_overdue)

@@ -6,7 +6,7 @@ Shown as a card on the company page; the facts come from the same builder as the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from tracker.rules.eligibility import CompanyFacts, EligibilityResult
 from tracker.rules.eligibility_thresholds import thresholds_for
 from tracker.rules.figures import DECLARATION_FIELDS, FIELD_NAMES
 from tracker.services.candidates.ranking import FIGURE_FIELDS, TARGET_RUNGS, facts_from_rows
+from tracker.services.support.queries import YearSupport, yearly_summary
 
 
 @dataclass
@@ -30,6 +31,7 @@ class CompanyAssessment:
     figures: list  # CompanyYearFigures, oldest first
     results: list[EligibilityResult]
     missing: list[str]
+    support: list[YearSupport] = field(default_factory=list)  # 扶持记录 per year, beside the figures
 
 
 _LATEST_NEEDS: dict[str, tuple[str, ...]] = {
@@ -112,5 +114,5 @@ def assess_company(company: Company, *, on: dt.date | None = None) -> CompanyAss
     results = [eligibility.check(r, facts, year) for r in above]
     return CompanyAssessment(
         year=year, stage=stage, figures=rows, results=results,
-        missing=missing_data(facts, year, above),
+        missing=missing_data(facts, year, above), support=yearly_summary(company.id),
     )

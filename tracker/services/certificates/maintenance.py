@@ -28,7 +28,7 @@ from tracker.rules.cultivation import STATUS_NAMES, STATUSES
 from tracker.rules.districts import DISTRICT_CODES, DISTRICT_NAMES
 from tracker.rules.eligibility import EligibilityResult
 from tracker.services.candidates.ranking import load_facts
-from tracker.services.certificates.reapplication import expiry_year, reapplication_clause
+from tracker.services.certificates.reapplication import expiry_year, reapplication_clause, renewed_until
 from tracker.services.companies.queries import officers_by_company
 from tracker.services.cultivation import tracks
 from tracker.services.errors import Forbidden, ServiceError
@@ -160,13 +160,7 @@ def check_filters(user: User, filters: MaintenanceFilters, on: dt.date) -> None:
 
 
 def _newer():
-    newer = aliased(Designation)
-    return (
-        select(func.max(newer.valid_until)).where(
-            newer.company_id == Designation.company_id, newer.rung == "hnte", newer.id != Designation.id,
-            newer.valid_from > Designation.valid_from, newer.revoked_on.is_(None),
-        ).correlate(Designation).scalar_subquery()
-    )
+    return renewed_until(Designation)  # the one "a newer certificate exists" (reapplication.py)
 
 
 def _filed(year: int):

@@ -3,14 +3,21 @@
 docs/DOMAIN.md §2: a certificate's re-application is the HNTE cultivation track for its expiry
 year; it is what keeps a certificate out of "lapsing" — a track of another year does not. The
 reminders, the maintenance list and the year-end projection all use this one definition.
+
+The same goes for "a newer certificate exists" (已换发新证): another HNTE certificate of the company,
+not revoked, that counts from a later day than this one — counting from the later of its grant
+date and its valid_from, the one date rule of docs/DOMAIN.md §1 (stages.counts_from_column). The
+reminders, the maintenance list and My work use `renewed_clause` / `renewed_until`.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import extract, select
+from sqlalchemy import and_, extract, func, select
+from sqlalchemy.orm import aliased
 
-from tracker.models import CultivationTrack
+from tracker.models import CultivationTrack, Designation
 from tracker.rules.cultivation import OPEN_STATUSES, RECOGNIZED
+from tracker.services.stages import counts_from_column
 
 # A re-application still under way, or already decided in the company's favour.
 REAPPLICATION_STATUSES: tuple[str, ...] = tuple(sorted(OPEN_STATUSES)) + (RECOGNIZED,)
@@ -38,4 +45,28 @@ def reapplication_clause(designation, track=CultivationTrack):
         )
         .correlate(designation)
         .exists()
+    )
+
+
+def _newer_where(designation, newer):
+    """`newer` is another certificate of the same company and rung, not revoked, counting from a
+    later day than `designation` (the one date rule: the later of grant date and valid_from)."""
+    return and_(
+        newer.company_id == designation.company_id, newer.rung == designation.rung, newer.id != designation.id,
+        newer.revoked_on.is_(None), counts_from_column(newer) > counts_from_column(designation),
+    )
+
+
+def renewed_clause(designation=Designation):
+    """True when a newer certificate exists for `designation` (已换发新证), as a correlated EXISTS."""
+    newer = aliased(Designation)
+    return select(newer.id).where(_newer_where(designation, newer)).correlate(designation).exists()
+
+
+def renewed_until(designation=Designation):
+    """The latest end of a newer certificate of `designation` (None: none), as a scalar subquery."""
+    newer = aliased(Designation)
+    return (
+        select(func.max(newer.valid_until)).where(_newer_where(designation, newer))
+        .correlate(designation).scalar_subquery()
     )

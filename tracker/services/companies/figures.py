@@ -90,7 +90,7 @@ def get_year(company_id: int, year: int) -> CompanyYearFigures | None:
     )
 
 
-_CONFLICT = "该年度数据已被他人修改，请刷新后重新编辑（您的修改未保存）"
+_CONFLICT = "该记录已被修改（可能是您在另一窗口的操作），您的修改未保存，请对照当前内容后重新提交"
 _CREATED_MEANWHILE = "该年度的数据已存在（可能刚由他人录入），请刷新后在其基础上修改（您的修改未保存）"
 
 

@@ -13,10 +13,12 @@ from sqlalchemy import func, or_, select
 
 from tracker.extensions import db
 from tracker.models import Assignment, Company, Designation, FollowUp, User, Visit
+from tracker.rules import follow_ups as follow_up_rules
 from tracker.rules import ladder
 from tracker.rules.uscc import normalize
 from tracker.services.pagination import Page
 from tracker.services.scoping import company_scope_clause, get_company_for
+from tracker.services.support import queries as support_queries
 from tracker.services.stages import in_force_clause, stage_clause, stage_rank_subquery
 
 SORTS = {
@@ -27,7 +29,7 @@ SORTS = {
     "industry": Company.industry,
     "created": Company.id,
 }
-OPEN_FOLLOW_UP_STATUSES = ("open", "in_progress")
+OPEN_FOLLOW_UP_STATUSES = tuple(sorted(follow_up_rules.ACTIVE_STATUSES))  # 待审核 is still open
 
 
 @dataclass
@@ -40,6 +42,7 @@ class CompanyFilters:
     idle_days: int | None = None  # not visited for this many days (or never)
     expiring_days: int | None = None  # an HNTE certificate in force expires within this many days
     open_follow_ups: bool = False  # has follow-ups (诉求) not yet resolved
+    support: str | None = None  # has support records of a kind (tracker/rules/support.py FILTER_NAMES)
     sort: str = "name"
     descending: bool = False
     on: dt.date | None = None
@@ -70,7 +73,7 @@ def filtered_query(user: User, filters: CompanyFilters, on: dt.date):
     if filters.idle_days is not None:
         since = on - dt.timedelta(days=filters.idle_days)
         # NOT EXISTS over the (company_id, visited_on) index: no aggregate over all visits.
-        query = query.where(~select(Visit.id).where(Visit.company_id == Company.id, Visit.visited_on > since).exists())
+        query = query.where(~select(Visit.id).where(Visit.company_id == Company.id, Visit.visited_on > since, Visit.live()).exists())
     if filters.expiring_days is not None:
         query = query.where(select(Designation.id).where(
             Designation.company_id == Company.id, Designation.rung == "hnte", in_force_clause(on),
@@ -80,6 +83,8 @@ def filtered_query(user: User, filters: CompanyFilters, on: dt.date):
         query = query.where(select(FollowUp.id).where(
             FollowUp.company_id == Company.id, FollowUp.status.in_(OPEN_FOLLOW_UP_STATUSES),
         ).exists())
+    if filters.support and (clause := support_queries.company_filter_clause(filters.support)) is not None:
+        query = query.where(clause)
     for clause in filters.extra:
         query = query.where(clause)
     if filters.sort == "stage":
@@ -123,7 +128,7 @@ def last_visits_by_company(company_ids: list[int]) -> dict[int, dt.date]:
         return {}
     return dict(db.session.execute(
         select(Visit.company_id, func.max(Visit.visited_on))
-        .where(Visit.company_id.in_(company_ids)).group_by(Visit.company_id)
+        .where(Visit.company_id.in_(company_ids), Visit.live()).group_by(Visit.company_id)
     ).all())
 
 

@@ -9,16 +9,19 @@ from sqlalchemy import select
 from tracker.clock import now, today
 from tracker.extensions import db
 from tracker.models import Company, User
+from tracker.rules import geo
+from tracker.rules import text as text_rules
 from tracker.rules import uscc as uscc_rules
 from tracker.rules.districts import DISTRICT_CODES
 from tracker.services import audit
+from tracker.services.attractions.channels import channel_names
 from tracker.services.errors import Conflict, Forbidden, ServiceError
 from tracker.services.unit_of_work import use_case
 
-_EDITED_MEANWHILE = "该企业信息已被他人修改，请刷新后重新编辑（您的修改未保存）"
+_EDITED_MEANWHILE = "该记录已被修改（可能是您在另一窗口的操作），您的修改未保存，请对照当前内容后重新提交"
 EDITABLE_FIELDS = (
     "uscc", "name", "district", "industry", "founded_on", "attracted_on", "attraction_channel",
-    "address", "contact_name", "contact_phone",
+    "address", "contact_name", "contact_phone", "latitude", "longitude",
 )
 
 
@@ -38,7 +41,19 @@ def _check_uscc(raw: str, *, actor: User | None, accept_bad_check: bool, exclude
     return code
 
 
+# One-line text fields (tracker/rules/text.py): a line break in a name breaks every e-mail about it.
+_TEXT_FIELDS = {
+    "name": "企业名称", "attraction_channel": "招引渠道", "address": "地址", "contact_name": "联系人",
+    "contact_phone": "联系电话",
+}
+
+
 def _check_fields(data: dict[str, Any]) -> None:
+    for field, label in _TEXT_FIELDS.items():
+        value = data.get(field)
+        reason = text_rules.problem(value) if isinstance(value, str) else None
+        if reason is not None:
+            raise ServiceError(f"{label}{reason}", field=field)
     if not (data.get("name") or "").strip():
         raise ServiceError("请填写企业名称", field="name")
     if data.get("district") not in DISTRICT_CODES:
@@ -48,6 +63,14 @@ def _check_fields(data: dict[str, Any]) -> None:
         raise ServiceError("成立日期不能晚于今天", field="founded_on")
     if founded and attracted and attracted < founded:
         raise ServiceError("招引落户日期不能早于成立日期", field="attracted_on")
+    channel = data.get("attraction_channel")
+    if channel is not None and channel not in channel_names():  # a code (tracker/rules/attraction.py)
+        raise ServiceError("请选择招引渠道", field="attraction_channel")
+    latitude, longitude = data.get("latitude"), data.get("longitude")
+    if (latitude is None) != (longitude is None):
+        raise ServiceError("纬度和经度须同时填写（或都不填）", field="latitude" if latitude is None else "longitude")
+    if latitude is not None and not geo.valid_position(float(latitude), float(longitude)):
+        raise ServiceError("纬度应在 -90 至 90 之间，经度应在 -180 至 180 之间", field="latitude")
 
 
 @use_case

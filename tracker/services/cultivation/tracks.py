@@ -209,3 +209,52 @@ def reopen_track(actor: User, track: CultivationTrack, year: int, *, reason: str
                                    reason=reason or f"由{track.year}年培育记录转入"))
     audit.record(actor.id, "track.reopen", new, after={**audit.snapshot(new, TRACK_FIELDS), "reopened_from": track.id})
     return new
+
+
+def last_move(track: CultivationTrack) -> TrackTransition | None:
+    """The track's latest transition (its creation included), or None."""
+    return db.session.scalar(
+        select(TrackTransition).where(TrackTransition.track_id == track.id)
+        .order_by(TrackTransition.at.desc(), TrackTransition.id.desc()).limit(1)
+    )
+
+
+def undo_refusal(track: CultivationTrack) -> str | None:
+    """Why the last move of `track` cannot be undone (撤销上一步), or None when it can."""
+    last = last_move(track)
+    if last is None or last.from_status is None:
+        return "该培育记录还没有可撤销的调整"
+    if last.undoes_id is not None:
+        return "上一步已是撤销操作，请直接调整状态"
+    if last.to_status == rules.RECOGNIZED:
+        return "已认定并登记了资质，不能撤销；如有误请在企业页面撤销该资质"
+    return None
+
+
+@use_case(conflict=MOVED_BY_SOMEONE_ELSE)
+def undo_last_move(actor: User, track: CultivationTrack, *, version: int | None) -> CultivationTrack:
+    """Reverse the track's last move if nothing happened to it since (the card's version still
+    holds). History is kept: the reversal is a new transition that names the one it undoes."""
+    if actor.is_officer:
+        raise Forbidden("只有管理员可以调整培育名单")
+    if version is None or version != track.version:
+        raise Conflict(MOVED_BY_SOMEONE_ELSE)
+    refusal = undo_refusal(track)
+    if refusal:
+        raise ServiceError(refusal, field="to_status")
+    last = last_move(track)
+    earlier = db.session.scalar(
+        select(TrackTransition.at).where(TrackTransition.track_id == track.id, TrackTransition.id != last.id,
+                                         TrackTransition.at <= last.at)
+        .order_by(TrackTransition.at.desc(), TrackTransition.id.desc()).limit(1)
+    )
+    before = audit.snapshot(track, TRACK_FIELDS)
+    db.session.add(TrackTransition(
+        track_id=track.id, from_status=track.status, to_status=last.from_status, at=now(), by_id=actor.id,
+        reason=f"撤销上一步（{rules.STATUS_NAMES[last.from_status]} → {rules.STATUS_NAMES[last.to_status]}）",
+        undoes_id=last.id,
+    ))
+    track.status = last.from_status
+    track.status_since = earlier or track.created_at  # back in the earlier status since it entered it
+    audit.record(actor.id, "track.undo", track, before=before, after=audit.snapshot(track, TRACK_FIELDS))
+    return track

@@ -36,17 +36,21 @@ from tracker.rules import import_formats as fmt
 from tracker.rules import uscc as uscc_rules
 from tracker.rules.districts import DISTRICTS, parse_district
 from tracker.rules.ladder import RUNG_BY_CODE, RUNGS, default_valid_until, parse_rung
+from tracker.rules.phones import phone_problem
 from tracker.services import audit
+from tracker.services.attractions import importing as attraction_import
 from tracker.services.cultivation.refusals import HNTE, revoked_hnte_in_year, revoked_this_year_message, still_holding_message
 from tracker.services.designations.grants import build_designation
 from tracker.services.errors import Conflict, Forbidden, ServiceError
 from tracker.services.exports import csv_bytes
+from tracker.services.imports.exporter import add_example_sheet
 from tracker.services.imports.spreadsheets import Limits, Table, UnreadableFile, read_table
 from tracker.services.scoping import company_scope_clause
+from tracker.services.support import importing as support_import
 from tracker.services.stages import in_force_clause
 from tracker.services.unit_of_work import unit_of_work
 
-KINDS = ("companies", "designations", "figures", "tracks")
+KINDS = ("companies", "designations", "figures", "tracks", "support", "attractions")
 MODES = ("all", "valid")
 MODE_NAMES = {"all": "全部正确才导入", "valid": "只导入正确的行"}
 ACTION_NAMES = {"new": "新增", "update": "更新", "unchanged": "无变化", "error": "错误"}
@@ -294,7 +298,7 @@ def _changed(record: Any, values: dict[str, Any], fields: Iterable[str]) -> dict
 # --- companies -------------------------------------------------------------------------------
 
 COMPANY_FIELDS = ("name", "district", "industry", "founded_on", "attracted_on", "attraction_channel",
-                  "address", "contact_name", "contact_phone")
+                  "address", "contact_name", "contact_phone", "latitude", "longitude")
 _DISTRICT_CHOICES = "、".join(d.name for d in DISTRICTS)
 
 
@@ -304,6 +308,7 @@ def _plan_companies(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[ParsedRo
     )
     day = today()
     known = set(existing)
+    channels = attraction_import.channel_choices()  # 招引渠道: a code or Chinese name → the code
     for parsed in rows:
         code = _check_code(ctx, parsed, known)
         if code is not None:
@@ -319,6 +324,14 @@ def _plan_companies(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[ParsedRo
                 parsed.values["industry"] = fmt.parse_industry(parsed.values["industry"])
             except fmt.CellError as exc:
                 ctx.error(parsed, "industry", exc.reason)
+        phone_issue = phone_problem(parsed.values.get("contact_phone"))
+        if phone_issue:  # stored as given (a warning, not an error): the officer checks it with the company
+            ctx.warn(parsed, "contact_phone", f"{phone_issue}，请核实")
+        if parsed.values.get("attraction_channel") is not None:
+            try:
+                parsed.values["attraction_channel"] = attraction_import.read_channel(parsed.values["attraction_channel"], channels)
+            except ValueError as exc:
+                ctx.error(parsed, "attraction_channel", str(exc))
         founded, attracted = parsed.values.get("founded_on"), parsed.values.get("attracted_on")
         if founded and founded > day:
             ctx.error(parsed, "founded_on", "成立日期不能晚于今天")
@@ -328,9 +341,19 @@ def _plan_companies(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[ParsedRo
         founded = founded or (company.founded_on if company else None)
         if founded and attracted and attracted < founded:
             ctx.error(parsed, "attracted_on", "招引落户日期不能早于成立日期")
+        _check_position(ctx, parsed)
     _mark_duplicates(ctx, rows, lambda r: uscc_rules.normalize(r.values.get("uscc")) or None, "uscc", "的统一社会信用代码")
 
     return _plan_upserts([p for p in rows if p.ok], existing, lambda p: p.values["uscc"], COMPANY_FIELDS)
+
+
+def _check_position(ctx: _Context, parsed: ParsedRow) -> None:
+    """纬度/经度 come as a pair (the company form's rule, tracker.services.companies.records)."""
+    if {"latitude", "longitude"} & parsed.bad_fields:
+        return  # a cell that could not be read is reported already
+    latitude, longitude = parsed.values.get("latitude"), parsed.values.get("longitude")
+    if (latitude is None) != (longitude is None):
+        ctx.error(parsed, "latitude" if latitude is None else "longitude", "纬度和经度须同时填写（或都不填）")
 
 
 def _apply_companies(ctx: _Context, plan: list[tuple[ParsedRow, str, Any]]) -> None:
@@ -680,11 +703,87 @@ def _track_key(parsed: ParsedRow) -> str:
     return f"{parsed.values.get('uscc') or ''} {name} {parsed.values.get('year') or ''}".strip()
 
 
+# --- support records (扶持记录, tracker/services/support/importing.py) -------------------------------
+
+def _plan_support(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[ParsedRow, str, Any]]:
+    """Check each row with the form's rule over the stored record it matches (natural keys in
+    tracker.services.support.importing); vocabularies by Chinese name or code."""
+    _resolve_companies(ctx, rows)
+    stored = support_import.stored_by_key(r.target.id for r in rows if r.target is not None)
+    day = today()
+    plan = []
+    for parsed in rows:
+        for column in support_import.VOCABULARY_COLUMNS:
+            code, reason = support_import.read_vocabulary(column, parsed.values.get(column))
+            if reason:
+                ctx.error(parsed, column, reason)
+            parsed.values[column] = code
+        if not parsed.ok or parsed.target is None:
+            continue
+        values = support_import.row_values(parsed.values)
+        key = support_import.key_of(parsed.target.id, values["kind"], values)
+        record = stored.get(key)
+        try:
+            checked = support_import.check(support_import.merged(values, record), day)
+        except support_import.rules.SupportRefused as exc:
+            ctx.error(parsed, support_import.column_of(exc.field or "kind"), exc.message)
+            continue
+        parsed.values["_key"], parsed.values["_checked"] = key, checked
+        if record is None:
+            plan.append((parsed, "new", None))
+        else:
+            found = support_import.changes(record, checked)
+            plan.append((parsed, "update" if found else "unchanged", (record, found)))
+    _mark_duplicates(ctx, rows, lambda r: r.values.get("_key"), "kind", "的同一扶持记录")
+    return [item for item in plan if item[0].ok]
+
+
+def _apply_support(ctx: _Context, plan: list[tuple[ParsedRow, str, Any]]) -> None:
+    actor_id = ctx.actor.id if ctx.actor else None
+    for parsed, action, detail in plan:
+        if action == "new":
+            db.session.add(support_import.new_record(
+                parsed.target.id, parsed.values["_checked"], f"import:{ctx.report.filename}", actor_id))
+        elif action == "update":
+            support_import.apply_changes(*detail)
+
+
+def _support_key(parsed: ParsedRow) -> str:
+    kind = support_import.rules.kind_name(parsed.values.get("kind"))
+    return f"{parsed.values.get('uscc') or ''} {kind} {parsed.values.get('year') or ''}".strip()
+
+
+# --- attraction projects (招引项目): what a row means lives in tracker.services.attractions.importing
+
+def _plan_attractions(ctx: _Context, rows: list[ParsedRow]) -> list[tuple[ParsedRow, str, Any]]:
+    by_row = {r.row: r for r in rows}
+    plans = attraction_import.plan([(r.row, r.values) for r in rows if r.ok],
+                                   drop_reason=f"导入终止：{ctx.report.filename}"[:500])
+    result = []
+    for step in plans:
+        parsed = by_row[step.row]
+        for name, reason in step.errors:
+            ctx.error(parsed, name, reason)
+        if parsed.ok:
+            result.append((parsed, step.action, (step, step.changes)))
+    return result
+
+
+def _apply_attractions(ctx: _Context, plan: list[tuple[ParsedRow, str, Any]]) -> None:
+    attraction_import.apply([detail[0] for _, _, detail in plan])
+
+
+def _attraction_key(parsed: ParsedRow) -> str:
+    return f"{parsed.values.get('name') or ''} {parsed.values.get('district') or ''}".strip()
+
+
 _IMPORTERS = {
     "companies": (_plan_companies, _apply_companies, _company_key),
     "designations": (_plan_designations, _apply_designations, _designation_key),
     "figures": (_plan_figures, _apply_figures, _figures_key),
     "tracks": (_plan_tracks, _apply_tracks, _track_key),
+    "support": (_plan_support, _apply_support, _support_key),
+    "attractions": (_plan_attractions, _apply_attractions, _attraction_key),
 }
 
 
@@ -819,6 +918,7 @@ def template_xlsx(kind: str) -> bytes:
             sheet.column_dimensions[letter].number_format = "@"
             for row in range(2, TEMPLATE_TEXT_ROWS + 2):
                 sheet.cell(row=row, column=index).number_format = "@"
+    add_example_sheet(workbook, kind)  # sheet 2: an example row (never read: imports read sheet 1)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -98,6 +98,12 @@ def _trim(row: list[Any]) -> list[Any]:
     return row
 
 
+def _is_title_row(row: list[Any]) -> bool:
+    """A first row with one text cell only: an export's title (every import kind has several columns)."""
+    filled = [v for v in row if v is not None and str(v).strip()]
+    return len(filled) == 1 and isinstance(row[0], str) and bool(row[0].strip())
+
+
 def read_csv(data: bytes, limits: Limits) -> Table:
     """Parse CSV bytes (UTF-8 with or without BOM, else GB18030); row 1 is the header."""
     text, encoding = _decode(data)
@@ -122,7 +128,7 @@ def read_csv(data: bytes, limits: Limits) -> Table:
 
 
 def read_xlsx(data: bytes, limits: Limits) -> Table:
-    """Parse the first sheet of an xlsx after the zip checks; row 1 is the header."""
+    """Parse the first sheet of an xlsx after the zip checks; row 1 is the header (row 2 after a title row)."""
     check_zip(data, limits)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -135,6 +141,8 @@ def read_xlsx(data: bytes, limits: Limits) -> Table:
         table: Table | None = None
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             row = _trim(list(values))
+            if table is None and number == 1 and _is_title_row(row):
+                continue  # the title row of our own exports (tracker.services.exports): the header is next
             if table is None:
                 table = Table(header=row, file_format="xlsx")
                 continue

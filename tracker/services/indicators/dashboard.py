@@ -15,11 +15,12 @@ from tracker.extensions import db
 from tracker.models import AuditEvent, Designation, User
 from tracker.rules import indicators as rules
 from tracker.rules.indicators import INDICATORS, PLAN_YEARS
+from tracker.services.attractions.channels import all_channels
 from tracker.services.caching import StampedCache
 from tracker.services.indicators.pacing import pacings
 from tracker.services.indicators.projection import ProjectionSet, projection_sets
 from tracker.services.indicators.rollup import (
-    Figure, Progress, RollUp, actuals_by_district, build_roll_up, scope_target, targets_for, trend_dates,
+    Figure, Progress, RollUp, build_roll_up, counts, scope_target, targets_for, trend_dates,
 )
 from tracker.services.indicators.scope import scope_for
 
@@ -77,10 +78,12 @@ def dashboard(as_of: dt.date, user: User | None, today: dt.date, district: str |
     scope = scope_for(user, district)
     targets = targets_for(sorted(set(PLAN_YEARS) | {as_of.year, as_of.year - 1}))
     rollups: dict[dt.date, RollUp] = {}
+    known_channels = all_channels()
 
     def at(on: dt.date) -> RollUp:
         if on not in rollups:
-            rollups[on] = build_roll_up(scope, on, actuals_by_district(scope, on), targets)
+            actuals, channels = counts(scope, on)
+            rollups[on] = build_roll_up(scope, on, actuals, targets, channels, known_channels)
         return rollups[on]
 
     current = at(as_of)

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 
 from tracker.extensions import db
-from tracker.models import Carrier, Company, Platform, ServiceInstitution, TalentAward, User
+from tracker.models import AttractionProject, Carrier, Company, Platform, ServiceInstitution, TalentAward, User
+from tracker.rules.attraction import SETTLED, UNSPECIFIED_CHANNEL
 from tracker.rules import indicators as rules
 from tracker.rules.indicators import INDICATOR_BY_CODE, Indicator
+from tracker.services.attractions.channels import channel_names
 from tracker.services.errors import NotFound
 from tracker.services.indicators.definitions import (
     attracted_clause, companies_counted, first_level_subquery, in_year_to, platform_clause, service_org_clause,
@@ -18,6 +20,7 @@ from tracker.services.indicators.definitions import (
 )
 from tracker.services.indicators.scope import scope_for
 from tracker.services.pagination import Page, page_count
+from tracker.services.scoping import project_scope_clause
 
 
 @dataclass
@@ -29,6 +32,7 @@ class DrillDown:
     district: str | None
     record_type: str  # company | talent | carrier | platform | service_institution
     query: Select
+    channel: str | None = None  # indicator 5 narrowed to one channel
 
     def count(self) -> int:
         """How many rows the list has (equals the figure)."""
@@ -52,11 +56,14 @@ class DrillDown:
         return Page(rows=self.rows(limit=per_page, offset=(page - 1) * per_page), total=total, page=page, per_page=per_page)
 
 
-def drill_down(code: str, as_of: dt.date, user: User | None, district: str | None = None) -> DrillDown:
+def drill_down(code: str, as_of: dt.date, user: User | None, district: str | None = None, *,
+               channel: str | None = None) -> DrillDown:
     """The companies (indicators 1–5) or registry rows (6–12) counted in one figure.
 
     `district` None means the scope's own figure (the city, or a manager's district). The list
-    has exactly as many rows as the figure of roll_up for the same arguments.
+    has exactly as many rows as the figure of roll_up for the same arguments. For indicator 5,
+    each row also carries its attraction project (id, name), and `channel` narrows the list to
+    one channel's part of `by_channel`.
     """
     indicator = INDICATOR_BY_CODE.get(code)
     if indicator is None:
@@ -69,10 +76,24 @@ def drill_down(code: str, as_of: dt.date, user: User | None, district: str | Non
             .order_by(Company.name, Company.id)
         )
     elif code == rules.ATTRACTED:
+        # Each company with the attraction project it settled from (the first one the user may
+        # see, if any), as scalar subqueries so the list keeps one row per company.
+        def first_project(column):
+            return (select(column).where(
+                AttractionProject.company_id == Company.id, AttractionProject.status == SETTLED,
+                project_scope_clause(user)).order_by(AttractionProject.id).limit(1)
+                .correlate(Company).scalar_subquery())
+
         query = (
-            select(Company).where(scope.company_clause(), attracted_clause(as_of))
+            select(Company, first_project(AttractionProject.id).label("project_id"),
+                   first_project(AttractionProject.name).label("project_name"))
+            .where(scope.company_clause(), attracted_clause(as_of))
             .order_by(Company.attracted_on, Company.name, Company.id)
         )
+        if channel is not None:
+            if channel not in channel_names():
+                raise NotFound(f"未知招引渠道：{channel}")
+            query = query.where(func.coalesce(Company.attraction_channel, UNSPECIFIED_CHANNEL) == channel)
     elif code in rules.TALENT_KIND_BY_INDICATOR:
         query = (
             select(TalentAward)
@@ -99,4 +120,4 @@ def drill_down(code: str, as_of: dt.date, user: User | None, district: str | Non
             .where(service_org_clause(as_of), scope.district_clause(ServiceInstitution.district))
             .order_by(ServiceInstitution.name, ServiceInstitution.id)
         )
-    return DrillDown(indicator, as_of, scope.district, record_type, query)
+    return DrillDown(indicator, as_of, scope.district, record_type, query, channel if code == rules.ATTRACTED else None)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import distinct, func, literal, select, union_all
+from sqlalchemy import String, cast, distinct, func, literal, null, select, union_all
 
 from tracker.extensions import db
 from tracker.models import Carrier, Company, Designation, IndicatorTarget, Platform, ServiceInstitution, TalentAward, User
 from tracker.rules import indicators as rules
+from tracker.rules.attraction import UNSPECIFIED_CHANNEL
 from tracker.rules.indicators import INDICATORS, PLAN_YEARS, Indicator
+from tracker.services.attractions.channels import Channel, all_channels
 from tracker.services.indicators.definitions import (
     attracted_clause, designation_clause, first_level_subquery, in_year_to, platform_clause, service_org_clause,
     talent_clause,
@@ -23,6 +25,7 @@ from tracker.services.indicators.definitions import (
 from tracker.services.indicators.scope import Scope, scope_for
 
 Targets = dict[tuple[str, int, str | None], int]
+ChannelCounts = dict[str | None, dict[str, int]]  # district → channel code → count (indicator 5)
 
 
 class Progress:
@@ -58,6 +61,10 @@ class Figure(Progress):
     actual: int
     target: int | None
     by_district: dict[str, DistrictFigure] | None = None
+    # Indicator 5 only: the companies attracted by channel code (招引渠道), for the scope and per
+    # shown district; they sum to `actual` (a company without a channel counts under 其他).
+    by_channel: dict[str, int] | None = None
+    channels_by_district: dict[str, dict[str, int]] | None = None
 
     @property
     def code(self) -> str:
@@ -79,7 +86,8 @@ class RollUp:
         return next(f for f in self.figures if f.code == code)
 
     def to_dict(self, projections: dict | None = None) -> dict:
-        """The JSON of the CLI and the API (`by_district` for the indicators with district targets).
+        """The JSON of the CLI and the API (`by_district` for the indicators with district targets;
+        indicator 5 carries `by_channel`, city-wide and in each `by_district` entry).
 
         `projections` (code → ProjectionSet of tracker.services.indicators.projection) adds each
         indicator's year-end `projection`, city-wide and in each `by_district` entry.
@@ -102,36 +110,52 @@ class RollUp:
                     for code, entry in item["by_district"].items():
                         if code in chosen.by_district:
                             entry["projection"] = chosen.by_district[code].to_dict()
+            if f.by_channel is not None:
+                # Indicator 5: `by_channel` keyed by channel code, city-wide and in each district.
+                item["by_channel"] = dict(f.by_channel)
+                item["by_district"] = {
+                    code: {"actual": sum(split.values()), "target": None, "by_channel": dict(split)}
+                    for code, split in (f.channels_by_district or {}).items()
+                }
             items.append(item)
         return {"as_of": self.as_of.isoformat(), "year": self.year, "indicators": items}
 
 
 def actuals_by_district(scope: Scope, on: dt.date) -> dict[str, dict[str | None, int]]:
-    """indicator code → {district: count}, for the whole scope in ONE statement.
+    """indicator code → {district: count}, for the whole scope in ONE statement (see `counts`)."""
+    return counts(scope, on)[0]
+
+
+def counts(scope: Scope, on: dt.date) -> tuple[dict[str, dict[str | None, int]], ChannelCounts]:
+    """(indicator code → {district: count}, indicator 5's district → {channel: count}) for the
+    whole scope in ONE statement.
 
     Each indicator is its own small GROUP BY that can use its own index (rung and dates on
     designations, recognised dates on the registries); UNION ALL sends them as one round trip.
-    This is the shape of the hand-written floor in bench/floor.sql.
+    This is the shape of the hand-written floor in bench/floor.sql. The fourth column is the
+    attraction channel of indicator 5's rows (NULL for every other indicator).
     """
+    no_channel = cast(null(), String).label("channel")
     parts = []
     # Indicators 1–4: distinct live, visible companies holding the rung as each defines it.
     for code in rules.DESIGNATION_INDICATORS:
         parts.append(
             select(literal(code).label("code"), Company.district.label("district"),
-                   func.count(distinct(Designation.company_id)).label("n"))
+                   func.count(distinct(Designation.company_id)).label("n"), no_channel)
             .select_from(Designation).join(Company, Company.id == Designation.company_id)
             .where(designation_clause(code, on), scope.company_clause())
             .group_by(Company.district)
         )
-    # Indicator 5: companies attracted this year so far.
+    # Indicator 5: companies attracted this year so far, by district and channel.
+    channel = func.coalesce(Company.attraction_channel, UNSPECIFIED_CHANNEL)
     parts.append(
-        select(literal(rules.ATTRACTED), Company.district, func.count(Company.id))
-        .where(scope.company_clause(), attracted_clause(on)).group_by(Company.district)
+        select(literal(rules.ATTRACTED), Company.district, func.count(Company.id), channel)
+        .where(scope.company_clause(), attracted_clause(on)).group_by(Company.district, channel)
     )
     # Indicators 6–8: talents and teams recognised this year so far.
     for code in rules.TALENT_KIND_BY_INDICATOR:
         parts.append(
-            select(literal(code), TalentAward.district, func.count(TalentAward.id))
+            select(literal(code), TalentAward.district, func.count(TalentAward.id), no_channel)
             .where(talent_clause(code, on), scope.district_clause(TalentAward.district))
             .group_by(TalentAward.district)
         )
@@ -139,27 +163,40 @@ def actuals_by_district(scope: Scope, on: dt.date) -> dict[str, dict[str | None,
     for code, min_level in rules.CARRIER_MIN_LEVEL.items():
         first = first_level_subquery(min_level)
         parts.append(
-            select(literal(code), Carrier.district, func.count(Carrier.id))
+            select(literal(code), Carrier.district, func.count(Carrier.id), no_channel)
             .join(first, first.c.carrier_id == Carrier.id)
             .where(in_year_to(first.c.first_on, on), scope.district_clause(Carrier.district))
             .group_by(Carrier.district)
         )
     # Indicator 11: provincial-or-higher platforms recognised this year so far.
     parts.append(
-        select(literal(rules.PLATFORM_PROVINCE), Platform.district, func.count(Platform.id))
+        select(literal(rules.PLATFORM_PROVINCE), Platform.district, func.count(Platform.id), no_channel)
         .where(platform_clause(on), scope.district_clause(Platform.district))
         .group_by(Platform.district)
     )
     # Indicator 12: service institutions on the list for year Y.
     parts.append(
-        select(literal(rules.SERVICE_ORGS), ServiceInstitution.district, func.count(ServiceInstitution.id))
+        select(literal(rules.SERVICE_ORGS), ServiceInstitution.district, func.count(ServiceInstitution.id), no_channel)
         .where(service_org_clause(on), scope.district_clause(ServiceInstitution.district))
         .group_by(ServiceInstitution.district)
     )
     result: dict[str, dict[str | None, int]] = {code: {} for code in rules.INDICATOR_CODES}
-    for code, district, count in db.session.execute(union_all(*parts)).all():
-        result[code][district] = int(count or 0)
-    return result
+    channels: ChannelCounts = {}
+    for code, district, count, channel_code in db.session.execute(union_all(*parts)).all():
+        result[code][district] = result[code].get(district, 0) + int(count or 0)
+        if code == rules.ATTRACTED:
+            channels.setdefault(district, {})[channel_code] = int(count or 0)
+    return result, channels
+
+
+def _channel_split(channels: ChannelCounts, districts, known: list[Channel]) -> dict[str, int]:
+    """channel code → count over `districts`: every active channel (0 included), in display
+    order, then any other code that has companies."""
+    split = {c.code: 0 for c in known if c.active}
+    for district in districts:
+        for code, n in channels.get(district, {}).items():
+            split[code] = split.get(code, 0) + n
+    return split
 
 
 def targets_for(years: tuple[int, ...] | list[int]) -> Targets:
@@ -180,8 +217,10 @@ def scope_target(targets: Targets, indicator: Indicator, year: int, scope: Scope
     return None
 
 
-def build_roll_up(scope: Scope, on: dt.date, actuals: dict[str, dict[str | None, int]], targets: Targets) -> RollUp:
-    """The roll-up of `scope` on `on` from counts already fetched (lets callers reuse targets)."""
+def build_roll_up(scope: Scope, on: dt.date, actuals: dict[str, dict[str | None, int]], targets: Targets,
+                  channels: ChannelCounts | None = None, known_channels: list[Channel] | None = None) -> RollUp:
+    """The roll-up of `scope` on `on` from counts already fetched (lets callers reuse targets).
+    With `channels` (from `counts`), indicator 5 carries its split by channel."""
     year = on.year
     figures = []
     for indicator in INDICATORS:
@@ -196,7 +235,14 @@ def build_roll_up(scope: Scope, on: dt.date, actuals: dict[str, dict[str | None,
                 code: DistrictFigure(by_district_actual.get(code, 0), targets.get((indicator.code, year, code)))
                 for code in scope.shown_districts
             }
-        figures.append(Figure(indicator, actual, scope_target(targets, indicator, year, scope), by_district))
+        figure = Figure(indicator, actual, scope_target(targets, indicator, year, scope), by_district)
+        if indicator.code == rules.ATTRACTED and channels is not None:
+            known = known_channels if known_channels is not None else all_channels()
+            shown = scope.shown_districts
+            figure.by_channel = _channel_split(
+                channels, list(channels) if scope.district is None else [scope.district], known)
+            figure.channels_by_district = {code: _channel_split(channels, [code], known) for code in shown}
+        figures.append(figure)
     return RollUp(as_of=on, year=year, district=scope.district, figures=figures)
 
 
@@ -206,7 +252,8 @@ def roll_up(as_of: dt.date, user: User | None = None, district: str | None = Non
     A manager's figures are their district's; `district` narrows an administrator's view to one.
     """
     scope = scope_for(user, district)
-    return build_roll_up(scope, as_of, actuals_by_district(scope, as_of), targets_for([as_of.year]))
+    actuals, channels = counts(scope, as_of)
+    return build_roll_up(scope, as_of, actuals, targets_for([as_of.year]), channels)
 
 
 def trend_dates(today: dt.date, years: tuple[int, ...] = PLAN_YEARS) -> dict[int, dt.date | None]:
@@ -221,10 +268,15 @@ def yearly_roll_ups(today: dt.date, user: User | None = None, district: str | No
     """Roll-ups for each plan year (None for future years): the trend and the export's actuals."""
     scope = scope_for(user, district)
     targets = targets_for(PLAN_YEARS)
-    return {
-        year: build_roll_up(scope, on, actuals_by_district(scope, on), targets) if on else None
-        for year, on in trend_dates(today).items()
-    }
+    known = all_channels()
+    result: dict[int, RollUp | None] = {}
+    for year, on in trend_dates(today).items():
+        if on is None:
+            result[year] = None
+            continue
+        actuals, channels = counts(scope, on)
+        result[year] = build_roll_up(scope, on, actuals, targets, channels, known)
+    return result
 
 
 def plan_targets(user: User | None = None, district: str | None = None) -> dict[tuple[str, int], int | None]:

@@ -2,7 +2,7 @@
 
 Sheet 1 指标任务年度分解表: the 12 indicators × 2023–2027. Sheet 2 各辖市区分解表: indicators 1–4 ×
 years × districts. Sheet 3 缺口分析: the gap plan of the user's scope (this year and 2027), with the
-same figures as the page. An actual is the figure as of 31 Dec for a past year, as of today for the
+same figures as the page. Last sheet 招引分渠道: indicator 5 by attraction channel. An actual is the figure as of 31 Dec for a past year, as of today for the
 current year, and blank for a future year.
 """
 
@@ -13,12 +13,17 @@ import io
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from tracker.models import User
+from tracker.models.registry import CARRIER_KINDS, LEVELS
 from tracker.rules.districts import DISTRICT_NAMES, DISTRICT_SHORT_NAMES
 from tracker.rules.cultivation import STATUS_NAMES
 from tracker.rules.indicators import INDICATOR_BY_CODE, INDICATORS, PLAN_YEARS, RATE_SOURCE_NAMES, Rate
-from tracker.services.exports import safe_cell
+from tracker.rules.indicators import ATTRACTED
+from tracker.services.attractions.channels import channel_names
+from tracker.services.exports import column_widths, print_setup, safe_cell, scope_label, title_line, xlsx_bytes
+from tracker.services.indicators.drill_down import DrillDown
 from tracker.services.indicators.gap_plan import ASSUMPTION_2027, GapPlanPage, gap_plan
 from tracker.services.indicators.projection import KIND_NAMES
 from tracker.services.indicators.rollup import RollUp, plan_targets, targets_for, yearly_roll_ups
@@ -80,6 +85,43 @@ def _gap_sheet(workbook: Workbook, plan: GapPlanPage, scope_name: str, put) -> N
     sheet.column_dimensions["A"].width = 44
     for letter in ("B", "C"):
         sheet.column_dimensions[letter].width = 22
+
+
+def _channel_sheet(workbook: Workbook, rollups: dict[int, RollUp | None], scope_name: str, put) -> None:
+    """Sheet 招引分渠道: indicator 5 by attraction channel, each plan year, and this year by district."""
+    sheet = workbook.create_sheet("招引分渠道")
+    names = channel_names()
+    indicator = INDICATOR_BY_CODE[ATTRACTED]
+    years = [(year, r.figure(ATTRACTED)) for year, r in rollups.items() if r is not None]
+    codes: list[str] = []
+    for _, figure in years:
+        codes += [c for c in (figure.by_channel or {}) if c not in codes]
+    put(sheet, 1, 1, f"{indicator.number}. {indicator.name}：分招引渠道（{scope_name}；未注明渠道的计入“其他”）", header=True)
+    put(sheet, 2, 1, "年度", header=True)
+    for n, code in enumerate(codes):
+        put(sheet, 2, 2 + n, names.get(code, code), header=True)
+    put(sheet, 2, 2 + len(codes), "合计", header=True)
+    row = 3
+    for year, figure in years:
+        put(sheet, row, 1, f"{year}年（截至 {rollups[year].as_of.isoformat()}）")
+        for n, code in enumerate(codes):
+            put(sheet, row, 2 + n, (figure.by_channel or {}).get(code, 0))
+        put(sheet, row, 2 + len(codes), figure.actual)
+        row += 1
+    if years:
+        year, figure = years[-1]
+        row += 1
+        put(sheet, row, 1, f"{year}年分辖市区", header=True)
+        for n, code in enumerate(codes):
+            put(sheet, row, 2 + n, names.get(code, code), header=True)
+        put(sheet, row, 2 + len(codes), "合计", header=True)
+        for district, split in (figure.channels_by_district or {}).items():
+            row += 1
+            put(sheet, row, 1, DISTRICT_NAMES.get(district, district))
+            for n, code in enumerate(codes):
+                put(sheet, row, 2 + n, split.get(code, 0))
+            put(sheet, row, 2 + len(codes), sum(split.values()))
+    sheet.column_dimensions["A"].width = 26
 
 
 def indicator_workbook(
@@ -160,7 +202,69 @@ def indicator_workbook(
     by_district.column_dimensions["B"].width = 30
     if user is not None:
         _gap_sheet(workbook, gap_plan(user, today, cache_seconds=cache_seconds), scope_name, put)
+    _channel_sheet(workbook, rollups, scope_name, put)
 
+    for sheet in workbook.worksheets:
+        _printable(sheet, header_row=3 if sheet.title in ("指标任务年度分解表", "各辖市区分解表") else 2)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _printable(sheet, header_row: int) -> None:
+    """Print set-up of a finished sheet (tracker.services.exports.print_setup) and widths that fit
+    its cells, never narrower than a width set above; a title cell (row 1) is not measured."""
+    print_setup(sheet, header_row)
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    for index, width in enumerate(column_widths([], rows), start=1):
+        letter = get_column_letter(index)
+        current = sheet.column_dimensions[letter].width if letter in sheet.column_dimensions else None
+        sheet.column_dimensions[letter].width = max(width, current or 0)
+
+
+def _drill_row(result: DrillDown, row, channels: dict[str, str]) -> tuple[list, list]:
+    """(headers, values) of one drill-down row, the columns of the page."""
+    record = row[0]
+    district = DISTRICT_NAMES.get(getattr(record, "district", None) or "", getattr(record, "district", "") or "")
+    if result.record_type == "company":
+        headers = ["企业名称", "统一社会信用代码", "辖区"]
+        values = [record.name, record.uscc, district]
+        if result.indicator.code == ATTRACTED:
+            headers += ["招引落户日期", "招引渠道", "招引项目"]
+            project = getattr(row, "project_name", None)
+            values += [record.attracted_on, channels.get(record.attraction_channel or "other", "其他"), project]
+        return headers, values
+    if result.record_type == "talent":
+        return (["姓名 / 团队", "辖区", "认定日期", "批次", "来源"],
+                [record.name, district, record.recognized_on, record.batch, record.source])
+    if result.record_type == "carrier":
+        return (["载体名称", "类型", "辖区", "首次认定日期（该级别及以上）", "运营主体"],
+                [record.name, CARRIER_KINDS.get(record.kind, record.kind), district, row[1], record.operator])
+    if result.record_type == "platform":
+        return (["平台名称", "级别", "类型", "辖区", "认定日期"],
+                [record.name, LEVELS.get(record.level, record.level), record.kind, district, record.recognized_on])
+    return (["机构名称", "统一社会信用代码", "辖区", "年度", "业务领域"],
+            [record.name, record.uscc, district, record.year, record.business])
+
+
+def drill_down_xlsx(result: DrillDown, user: User | None) -> bytes:
+    """The whole drill-down list behind one figure as a printable xlsx (every row, not one page)."""
+    channels = channel_names()
+    rows = result.rows()
+    headers = _drill_row(result, rows[0], channels)[0] if rows else _drill_row_headers(result)
+    scope = DISTRICT_NAMES.get(result.district or "", "") or scope_label(user)
+    what = f"{result.indicator.number}. {result.indicator.name}明细"
+    if result.channel:
+        what += f"（{channels.get(result.channel, result.channel)}）"
+    title = title_line(what, scope, result.as_of, [f"共 {len(rows)} {result.indicator.unit}"])
+    return xlsx_bytes(headers, (_drill_row(result, row, channels)[1] for row in rows),
+                      sheet_title=f"指标{result.indicator.number}明细", title=title)
+
+
+def _drill_row_headers(result: DrillDown) -> list[str]:
+    """The headers of an empty list (no row to take them from)."""
+    class _Empty:  # every attribute None: only the headers are used
+        def __getattr__(self, name):
+            return None
+
+    return _drill_row(result, (_Empty(), None), {})[0]

@@ -21,11 +21,13 @@ from tracker.rules import follow_ups as follow_up_rules
 from tracker.rules import reminders as rules
 from tracker.rules.districts import DISTRICT_NAMES
 from tracker.rules.reminders import ReminderPolicy
+from tracker.rules.reports import last_finished_month
 from tracker.services.indicators.rollup import roll_up
 from tracker.services.notifications import queries
 from tracker.services.notifications.rows import active_users, add_notifications, new_row, path_for
 from tracker.services.notifications.runs import record_run
 from tracker.services.notifications.settings import policy
+from tracker.services.policies.entitlements import officer_entitlements
 from tracker.services.unit_of_work import use_case
 from tracker.services.visits.due import due_visits
 
@@ -86,6 +88,9 @@ def weekly_digests(today: dt.date | None = None) -> int:
     for recipient_id, title, link in held:
         if recipient_id in officers:
             sections[recipient_id]["held"].append({"title": title, "link": link})
+    for officer_id, items in officer_entitlements(today).items():  # 政策直达: what their companies can claim
+        if officer_id in officers:
+            sections[officer_id]["policies"].extend(items)
 
     week = rules.iso_week(today)
     created = clock.now()
@@ -95,12 +100,12 @@ def weekly_digests(today: dt.date | None = None) -> int:
         s["visits"].sort(key=lambda i: (i["due_on"], i["company_id"]))
         s["follow_ups"].sort(key=lambda i: (i["due_on"], i["company_id"]))
         s["certificates"].sort(key=lambda i: (i["valid_until"], i["company_id"]))
-        counts = {k: len(s[k]) for k in ("visits", "follow_ups", "certificates", "held")}
+        counts = {k: len(s[k]) for k in ("visits", "follow_ups", "certificates", "held", "policies")}
         if not any(counts.values()):
             continue  # empty digests are not sent
         payload = {"week": week, **{k: _limited(s[k], pol) for k in counts}}
         title = (f"每周工作摘要（{week}）：应走访 {counts['visits']}，诉求 {counts['follow_ups']}，"
-                 f"证书到期 {counts['certificates']}")
+                 f"证书到期 {counts['certificates']}" + (f"，可申领政策 {counts['policies']}" if counts["policies"] else ""))
         rows.append(new_row(users[officer_id], rules.DIGEST_WEEKLY, "digest", week, title,
                             link=path_for("work.my_work", path_for("notifications.index")), payload=payload,
                             created=created))
@@ -133,6 +138,7 @@ def monthly_reports(today: dt.date | None = None) -> int:
     managers = [u for u in users.values() if u.role == "manager" and u.district and not u.digest_opt_out]
     month = rules.month_key(today)
     as_of = today - dt.timedelta(days=1)
+    report_month = last_finished_month(today).key
 
     overdue: dict[str, dict[int | None, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: {"visits": 0, "follow_ups": 0}))
     for v in due_visits(None, today, pol.cadence, min_state=cadence.OVERDUE):
@@ -153,7 +159,10 @@ def monthly_reports(today: dt.date | None = None) -> int:
             officers.append({"name": name, **counts})
         officers.sort(key=lambda o: (-(o["visits"] + o["follow_ups"]), o["name"]))
         payload = {"month": month, "as_of": as_of.isoformat(), "indicators": indicators_by_district[district],
-                   "officers": officers}
+                   "officers": officers,
+                   # The district's 通报 of the month just finished (月调度通报, tracker.services.reports).
+                   "report_path": path_for("indicators.monthly_report", "", month=report_month, format="docx"),
+                   "report_month": report_month}
         title = f"{district_name(district)}{today.year}年{today.month}月工作月报（截至 {as_of.isoformat()}）"
         rows.append(new_row(manager, rules.REPORT_MONTHLY, f"district:{district}", month, title,
                             link=path_for("indicators.dashboard", path_for("notifications.index")), payload=payload,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select, update
 
 from tracker import clock
 from tracker.extensions import db
 from tracker.models import Notification, User
+from tracker.models.notification import EMAIL
 from tracker.rules import reminders as rules
 from tracker.services import audit
 from tracker.services.errors import NotFound, ServiceError
@@ -18,11 +21,43 @@ from tracker.services.unit_of_work import use_case
 NOTIFY_MODES = {"immediate": "即时提醒", "digest": "仅每周摘要（紧急事项仍即时发送）"}
 
 
-def list_for(user: User, *, unread_only: bool = False, page: int = 1, per_page: int = 50) -> Page[Notification]:
-    """One page of the user's own notifications, newest first."""
-    where = [Notification.recipient_id == user.id]
+FLOOD_THRESHOLD = 3  # this many unread messages of one kind show as one line "N 条同类提醒"
+
+
+@dataclass(frozen=True)
+class Flood:
+    """Unread messages of one kind, shown collapsed: the kind, how many, the newest title."""
+
+    kind: str
+    count: int
+    latest_title: str
+
+
+def floods(user: User, threshold: int = FLOOD_THRESHOLD) -> list[Flood]:
+    """Kinds with at least `threshold` unread messages for the user, the largest first (one GROUP BY)."""
+    rows = db.session.execute(
+        select(Notification.kind, func.count(Notification.id), func.max(Notification.id))
+        .where(Notification.recipient_id == user.id, Notification.channel == EMAIL, Notification.read_at.is_(None))
+        .group_by(Notification.kind).having(func.count(Notification.id) >= threshold)
+    ).all()
+    titles = dict(db.session.execute(
+        select(Notification.id, Notification.title).where(Notification.id.in_([r[2] for r in rows]))
+    ).all()) if rows else {}
+    return sorted((Flood(kind, count, titles.get(latest, "")) for kind, count, latest in rows),
+                  key=lambda f: (-f.count, f.kind))
+
+
+def list_for(user: User, *, unread_only: bool = False, page: int = 1, per_page: int = 50,
+             kind: str | None = None, collapse_kinds: tuple[str, ...] = ()) -> Page[Notification]:
+    """One page of the user's own notifications, newest first: of one `kind` only, or leaving out
+    the unread messages of `collapse_kinds` (they are shown as one line each, see `floods`)."""
+    where = [Notification.recipient_id == user.id, Notification.channel == EMAIL]  # the in-app copy, once
     if unread_only:
         where.append(Notification.read_at.is_(None))
+    if kind:
+        where.append(Notification.kind == kind)
+    elif collapse_kinds:
+        where.append(or_(Notification.kind.not_in(collapse_kinds), Notification.read_at.is_not(None)))
     total = db.session.scalar(select(func.count(Notification.id)).where(*where)) or 0
     page = max(1, page)
     rows = db.session.scalars(
@@ -34,7 +69,8 @@ def list_for(user: User, *, unread_only: bool = False, page: int = 1, per_page: 
 def unread_count(user: User) -> int:
     """How many of the user's notifications are unread."""
     return db.session.scalar(
-        select(func.count(Notification.id)).where(Notification.recipient_id == user.id, Notification.read_at.is_(None))
+        select(func.count(Notification.id)).where(Notification.recipient_id == user.id, Notification.channel == EMAIL,
+                                                  Notification.read_at.is_(None))
     ) or 0
 
 

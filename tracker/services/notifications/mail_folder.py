@@ -13,10 +13,16 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import SMTP, default
+from email.utils import parsedate_to_datetime
 from pathlib import Path
+
+import nh3
+from markupsafe import Markup
 
 # The folder is MAIL_FOLDER of the app config.
 from flask import current_app
+
+from tracker.clock import TZ
 
 EML_NAME = re.compile(r"^notification-\d{8,}\.eml$")
 
@@ -71,14 +77,49 @@ def list_mail_files(limit: int = 200) -> list[MailFile]:
     return files
 
 
+# What a message's HTML part may keep when it is shown in the app (nh3 drops everything else:
+# scripts, event handlers, style attributes the page's CSP would refuse anyway, javascript: links).
+SAFE_TAGS = {"a", "p", "br", "div", "span", "h1", "h2", "h3", "h4", "ul", "ol", "li", "strong", "b", "em", "i",
+             "table", "thead", "tbody", "tr", "th", "td", "hr", "small", "blockquote"}
+SAFE_ATTRIBUTES = {"a": {"href", "title"}, "td": {"align", "colspan"}, "th": {"align", "colspan"}}
+HEADER_NAMES = (("From", "发件人"), ("To", "收件人"), ("Subject", "主题"), ("Date", "日期"))
+
+
 @dataclass
 class MailView:
-    """One .eml file, parsed for display: main headers, the plain text and the HTML source."""
+    """One .eml file, parsed for display: headers by their Chinese names (the date in Asia/Shanghai),
+    the plain text and the HTML part sanitised for showing in the page."""
 
     name: str
     headers: dict[str, str]
     text: str
     html_source: str
+
+    @property
+    def subject(self) -> str:
+        return self.headers.get("主题", "")
+
+    @property
+    def safe_html(self) -> Markup:
+        """The HTML part with only harmless tags and links left (nh3), marked safe for the template
+        because it was cleaned here; empty when there is none."""
+        if not self.html_source:
+            return Markup("")
+        return Markup(nh3.clean(self.html_source, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES,
+                         url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer"))
+
+
+def _local_date(value: str) -> str:
+    """A Date header as the bureau reads it: YYYY-MM-DD HH:MM in Asia/Shanghai (as is if unreadable)."""
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return value
+    if moment is None:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def read_mail_file(name: str) -> MailView | None:
@@ -94,7 +135,8 @@ def read_mail_file(name: str) -> MailView | None:
     html_part = message.get_body(preferencelist=("html",))
     return MailView(
         name=name,
-        headers={h: str(message.get(h, "")) for h in ("From", "To", "Subject", "Date", "Message-ID")},
+        headers={label: _local_date(str(message.get(h, ""))) if h == "Date" else str(message.get(h, ""))
+                 for h, label in HEADER_NAMES},
         text=text_part.get_content() if text_part is not None else "",
         html_source=html_part.get_content() if html_part is not None else "",
     )

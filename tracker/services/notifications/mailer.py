@@ -1,24 +1,28 @@
-"""Delivering the outbox (邮件发送): claim a row, render it, send it, record the outcome.
+"""Delivering the outbox by email (邮件发送): claim a row, render it, send it, record the outcome.
 
-Exactly-once is impossible with SMTP; this is at-least-once with a narrow window:
+Exactly-once is impossible with SMTP; this is at-least-once with narrow, bounded windows. The
+claim, the lease, the claim token and the database clock are tracker.services.notifications.claims
+(channel-neutral); this module is the SMTP sender:
 
-1. claim: `UPDATE ... SET status='sending', lease WHERE id=? AND (pending and due, or sending
-   with an expired lease)` — committed, so two workers (or a redelivered task, or the periodic
-   `send_pending`) never send the same row at the same time;
-2. render and deliver (SMTP, or an .eml file named after the row when MAIL_SERVER is unset, so
-   a second delivery overwrites the first: tracker.services.notifications.mail_folder);
-3. mark sent (committed).
+1. claim the row (a fresh token, a lease of MAIL_SEND_LEASE_SECONDS on the database clock);
+2. render it and talk SMTP with a timeout per phase (connect; each command; the reply to the final
+   "." up to MAIL_DATA_TIMEOUT_SECONDS, RFC 5321 §4.5.3.2) and a hard deadline on the whole
+   conversation at their sum, which the lease must comfortably outlast (checked at start-up);
+   right before DATA, the claim is checked again: a sender paused past its lease sends nothing;
+3. record the outcome with the token (retried on a fresh database connection when it dropped).
 
-A worker killed before the SMTP server accepted the message leaves the row "sending"; after the
-lease (MAIL_SEND_LEASE_SECONDS) it is claimed again and sent once. The window: a worker killed
-*after* the server answered 250 but *before* step 3 committed sends the message again after the
-lease — the recipient gets a second copy with the same Message-ID (mail clients that deduplicate
-on it show one). That window is the time of one database commit.
+Outcomes: 250 → sent. A timeout or a dropped connection while waiting for the reply to the final
+"." is *uncertain*: the server may have stored the message, so the row keeps its Message-ID and is
+not resent before MAIL_UNCERTAIN_WAIT_SECONDS, then resent with the same Message-ID. Temporary
+failures (connection refused, timeouts before the text was complete, 4xx) go back to pending with
+an exponential, jittered backoff capped below the broker's visibility timeout; permanent ones (5xx)
+and template errors are marked failed with the error, shown to administrators with a retry button.
+One bad row never stops the others.
 
-Temporary failures (connection refused, timeouts, 4xx) go back to pending with an exponential,
-jittered backoff capped below the broker's visibility timeout; permanent ones (5xx) and template
-errors are marked failed with the error, shown to administrators with a retry button. One bad
-row never stops the others.
+What remains: a sender killed (or its database unreachable for longer than the finishing retries)
+after the server's 250 and before "sent" is recorded sends the row again after the lease, with the
+same Message-ID; an uncertain row is resent after the wait. Without MAIL_SERVER, the message is an
+.eml file named after the row, so a second delivery overwrites the first.
 """
 
 from __future__ import annotations
@@ -26,100 +30,93 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import socket
+import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
+from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
+from io import BytesIO
+from typing import Callable
 
 # Delivery needs the app: the MAIL_* config, and the email templates rendered by Flask's Jinja.
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound
-from sqlalchemy import and_, or_, select, update
 
 from tracker import clock
+from tracker.config import longest_send_seconds
 from tracker.extensions import db
 from tracker.models import Notification, User
-from tracker.models.notification import FAILED, PENDING, SENDING, SENT, SKIPPED
+from tracker.models.notification import EMAIL, FAILED, PENDING, SENT, SKIPPED, UNCERTAIN
 from tracker.rules import reminders as rules
+from tracker.rules import text as text_rules
+from tracker.services.notifications import claims
+from tracker.services.notifications.claims import db_now
 from tracker.services.notifications.mail_folder import write_eml
 from tracker.services.notifications.rows import path_for
 from tracker.services.unit_of_work import unit_of_work
 
 log = logging.getLogger("tracker.mailer")
 
-# The mailer's clock (claims, leases, backoff). Tests replace it to step past a backoff instead
-# of sleeping through it.
+# The worker's own clock, used only for the Date header: leases, due times and backoff are on the
+# database clock (claims.db_now). Tests replace it to prove that a skewed worker clock changes nothing.
 now = clock.now
+# This sender claims only email rows (the messenger delivers the other channels).
+EMAIL_ONLY = (EMAIL,)
+# The drain's stopwatch for its time budget (tests replace it).
+monotonic = time.monotonic
 
 
 class TemporaryFailure(Exception):
-    """Worth retrying later: the server is busy or unreachable."""
+    """Worth retrying later: the server is busy or unreachable, and has not got the message."""
 
 
 class PermanentFailure(Exception):
     """Retrying will not help: the server refused the message or the recipient."""
 
 
+class AmbiguousOutcome(Exception):
+    """The whole text was sent but no reply to the final "." came: the server may have the message."""
+
+
+class ClaimLost(Exception):
+    """Right before DATA the claim was no longer ours (lease expired, another sender took the row)."""
+
+
 @dataclass
 class Outcome:
-    status: str  # sent | retry | failed | skipped | not_claimed
+    status: str  # sent | retry | uncertain | failed | skipped | not_claimed | claim_lost
     retry_in: float | None = None
     error: str | None = None
 
 
 # --------------------------------------------------------------------------------------------
-# Claiming
+# Claiming (tracker.services.notifications.claims; kept here under the names callers use)
 # --------------------------------------------------------------------------------------------
 
-def _claimable(now: dt.datetime):
-    return and_(
-        Notification.email_wanted.is_(True),
-        or_(
-            and_(Notification.status == PENDING,
-                 or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now)),
-            # A row left "sending" past its lease belongs to a worker that died mid-send.
-            and_(Notification.status == SENDING, Notification.next_attempt_at <= now),
-        ),
-    )
+def lease_seconds() -> float:
+    return float(current_app.config["MAIL_SEND_LEASE_SECONDS"])
 
 
-def claim(notification_id: int) -> bool:
-    """Atomically take a row for sending; False if it is sent, being sent, or not due yet.
-
-    The claim is its own short unit of work, committed before anything is sent: that commit is
-    what keeps a second worker off the row, and what a crashed worker's lease runs out from.
-    """
-    moment = now()
-    lease = float(current_app.config["MAIL_SEND_LEASE_SECONDS"])
-    with unit_of_work():
-        result = db.session.execute(
-            update(Notification)
-            .where(Notification.id == notification_id, _claimable(moment))
-            .values(status=SENDING, attempts=Notification.attempts + 1,
-                    next_attempt_at=moment + dt.timedelta(seconds=lease))
-            .execution_options(synchronize_session=False)
-        )
-    return result.rowcount == 1
+def claim(notification_id: int) -> str | None:
+    """Take a row for sending: its claim token, or None (see claims.claim)."""
+    return claims.claim(notification_id, lease_seconds(), EMAIL_ONLY)
 
 
-def _finish(notification_id: int, **values) -> None:
-    # The outcome is its own short unit of work too, committed as soon as it is known (the crash
-    # window between "the server accepted" and "recorded as sent" is this one commit). Only the
-    # claimant's "sending" row is updated: an administrator's change in between wins.
-    with unit_of_work():
-        db.session.execute(
-            update(Notification).where(Notification.id == notification_id, Notification.status == SENDING)
-            .values(**values).execution_options(synchronize_session=False)
-        )
+def _finish(notification_id: int, token: str, **values) -> claims.Finished:
+    # Each outcome is its own short unit of work, committed as soon as it is known, matched on the
+    # claim token (an administrator's change or a newer claimant wins), retried on a fresh
+    # connection when the database connection dropped.
+    return claims.finish(notification_id, token, tries=int(current_app.config.get("MAIL_FINISH_TRIES", 3)),
+                         claim_token=None, **values)
 
 
 def due_ids(limit: int = 100) -> list[int]:
-    """Rows that can be claimed now, oldest first."""
-    return list(db.session.scalars(
-        select(Notification.id).where(_claimable(now())).order_by(Notification.id).limit(limit)
-    ).all())
+    """Rows that can be claimed now (database clock), oldest first."""
+    return claims.due_ids(limit, EMAIL_ONLY)
 
 
 # --------------------------------------------------------------------------------------------
@@ -153,7 +150,7 @@ def render(notification: Notification, recipient: User) -> tuple[str, str, str]:
         "company_url": lambda company_id: root + path_for("companies.show", company_id=company_id),
         "app_url": lambda path: root + (path or "/"),
     }
-    subject = f"【科技企业培育】{notification.title}"
+    subject = f"【科技企业培育】{text_rules.header_text(notification.title)}"  # a stored CR/LF never breaks the header
     text = render_template(_template(notification.kind, "txt"), **context)
     html = render_template(_template(notification.kind, "html"), **context)
     return subject, text, html
@@ -167,10 +164,10 @@ def build_message(notification: Notification, recipient: User) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = sender
-    message["To"] = formataddr((recipient.name, recipient.email))
+    message["To"] = formataddr((text_rules.header_text(recipient.name), recipient.email))  # a legacy CR/LF name never breaks the header
     message["Date"] = format_datetime(now())
     # Stable per row: a copy sent again after a crash carries the same id, so clients can dedupe.
-    message["Message-ID"] = f"<notification-{notification.id}@{domain}>"
+    message["Message-ID"] = notification.message_id or f"<notification-{notification.id}@{domain}>"
     message["X-Tracker-Notification"] = str(notification.id)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
@@ -193,6 +190,55 @@ def _text(value) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """Per-phase SMTP timeouts (seconds) and the deadline of one whole send (their sum)."""
+
+    connect: float
+    command: float
+    data: float
+    whole: float
+
+    @classmethod
+    def from_config(cls, config) -> "Timeouts":
+        return cls(float(config["MAIL_CONNECT_TIMEOUT_SECONDS"]), float(config["MAIL_COMMAND_TIMEOUT_SECONDS"]),
+                   float(config["MAIL_DATA_TIMEOUT_SECONDS"]), longest_send_seconds(config))
+
+
+class _Deadline:
+    """The hard limit of one send. Socket timeouts bound each read, but a server that trickles a
+    byte at a time would reset them forever; at the deadline a timer shuts the socket down, which
+    ends any blocked read or write at once."""
+
+    def __init__(self, smtp: smtplib.SMTP, seconds: float):
+        self.smtp = smtp
+        self.expires = time.monotonic() + seconds
+        self.fired = False
+        self._timer = threading.Timer(max(0.0, seconds), self._cut)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _cut(self) -> None:
+        self.fired = True
+        sock = getattr(self.smtp, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def phase(self, timeout: float) -> None:
+        """Start a phase: its own timeout, never past the deadline."""
+        remaining = self.expires - time.monotonic()
+        if remaining <= 0 or self.fired:
+            raise socket.timeout("超过单封邮件的发送时限")
+        if self.smtp.sock is not None:
+            self.smtp.sock.settimeout(min(timeout, remaining))
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
 class _SharedConnection:
     """One SMTP connection kept open across the messages of a drain (see `reused_connection`)."""
 
@@ -200,10 +246,7 @@ class _SharedConnection:
 
     def close(self) -> None:
         if self.smtp is not None:
-            try:
-                self.smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                self.smtp.close()
+            _quit(self.smtp)
             self.smtp = None
 
 
@@ -216,6 +259,7 @@ def reused_connection():
 
     A refused recipient leaves the connection usable (the server answered RCPT); any other error
     drops it and the next message connects afresh, so one bad message still never stops the rest.
+    The QUIT comes after the outcomes are recorded, never between the 250 and the record.
     """
     shared = _SharedConnection()
     token = _SHARED.set(shared)
@@ -226,34 +270,111 @@ def reused_connection():
         shared.close()
 
 
-def _connect() -> smtplib.SMTP:
+def _connect(timeouts: Timeouts) -> tuple[smtplib.SMTP, _Deadline]:
     config = current_app.config
-    timeout = float(config.get("MAIL_TIMEOUT_SECONDS", 30))
     smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
-    smtp = smtp_class(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=timeout)
+    smtp = smtp_class(timeout=timeouts.connect)  # no host yet: the deadline is armed before connecting
+    deadline = _Deadline(smtp, timeouts.whole)
     try:
+        smtp.connect(config["MAIL_SERVER"], int(config["MAIL_PORT"]))
         if config.get("MAIL_USE_TLS"):
+            deadline.phase(timeouts.command)
+            smtp.ehlo()
+            deadline.phase(timeouts.command)
             smtp.starttls()
+            deadline.phase(timeouts.command)
+            smtp.ehlo()
         if config.get("MAIL_USERNAME"):
+            deadline.phase(timeouts.command)
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
     except BaseException:
+        deadline.cancel()
         smtp.close()
         raise
-    return smtp
+    return smtp, deadline
 
 
-def send_smtp(message: EmailMessage) -> None:
-    """Send over SMTP; raises TemporaryFailure or PermanentFailure."""
+def _flatten(message: EmailMessage) -> bytes:
+    """The message as sent: CRLF line ends, as smtplib's send_message flattens it (no Bcc is used)."""
+    out = BytesIO()
+    BytesGenerator(out).flatten(message, linesep="\r\n")
+    return out.getvalue()
+
+
+def _transact(smtp: smtplib.SMTP, deadline: _Deadline, timeouts: Timeouts, sender: str, recipient: str,
+              payload: bytes, still_mine: Callable[[], bool] | None) -> None:
+    """One SMTP mail transaction with a timeout per phase (RFC 5321 §4.5.3.2)."""
+    deadline.phase(timeouts.command)
+    smtp.ehlo_or_helo_if_needed()
+    international = not (sender.isascii() and recipient.isascii())
+    options = ["SMTPUTF8", "BODY=8BITMIME"] if international and smtp.has_extn("smtputf8") else []
+    deadline.phase(timeouts.command)
+    code, reply = smtp.mail(sender, options)
+    if code != 250:
+        _rset(smtp)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    deadline.phase(timeouts.command)
+    code, reply = smtp.rcpt(recipient)
+    if code not in (250, 251):
+        _rset(smtp)
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    # The last moment nothing is delivered yet: is the row still ours, with the rest of the send
+    # inside its lease? A sender paused past its lease stops here instead of sending a second copy.
+    if still_mine is not None:
+        try:
+            mine = still_mine()
+        except Exception as exc:  # noqa: BLE001  (the database is unreachable: do not send blind)
+            _rset(smtp)
+            raise TemporaryFailure(f"发送前无法确认认领：{exc!r}") from exc
+        if not mine:
+            _rset(smtp)
+            raise ClaimLost("认领已失效（租约到期，已由其他进程处理）")
+    deadline.phase(timeouts.command)
+    smtp.putcmd("data")
+    code, reply = smtp.getreply()
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    text = smtplib._quote_periods(payload)  # noqa: SLF001  (smtplib's own dot-stuffing)
+    if text[-2:] != b"\r\n":
+        text += b"\r\n"
+    deadline.phase(timeouts.command)
+    smtp.send(text + b".\r\n")
+    # From here on the server may store the message whatever happens to this connection.
+    try:
+        deadline.phase(timeouts.data)
+        code, reply = smtp.getreply()
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        raise AmbiguousOutcome(f"等待服务器对邮件正文的最终答复超时或连接中断：{exc}") from exc
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _rset(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.rset()
+    except (smtplib.SMTPException, OSError):
+        pass
+
+
+def send_smtp(message: EmailMessage, still_mine: Callable[[], bool] | None = None) -> None:
+    """Send over SMTP; raises TemporaryFailure, PermanentFailure, AmbiguousOutcome or ClaimLost."""
     config = current_app.config
+    timeouts = Timeouts.from_config(config)
     sender = parseaddr(config["MAIL_DEFAULT_SENDER"])[1]
     recipient = parseaddr(message["To"])[1]
+    payload = _flatten(message)
     shared = _SHARED.get()
     smtp = None
+    deadline = None
     try:
-        smtp = shared.smtp if shared is not None and shared.smtp is not None else _connect()
+        if shared is not None and shared.smtp is not None:
+            smtp = shared.smtp
+            deadline = _Deadline(smtp, timeouts.whole)
+        else:
+            smtp, deadline = _connect(timeouts)
         if shared is not None:
             shared.smtp = smtp
-        smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
+        _transact(smtp, deadline, timeouts, sender, recipient, payload, still_mine)
     except smtplib.SMTPRecipientsRefused as exc:
         if shared is None:  # the server answered RCPT: the connection itself is fine
             _quit(smtp)
@@ -262,12 +383,22 @@ def send_smtp(message: EmailMessage) -> None:
         if codes and all(400 <= c < 500 for c in codes):
             raise TemporaryFailure(f"收件人暂时被拒：{detail}") from exc
         raise PermanentFailure(f"收件人被拒：{detail}") from exc
+    except (ClaimLost, TemporaryFailure):
+        _drop(shared, smtp)
+        raise
+    except AmbiguousOutcome:
+        _drop(shared, smtp)  # the connection's state is unknown
+        raise
     except smtplib.SMTPResponseException as exc:
         _drop(shared, smtp)
         raise _classify(exc.smtp_code, _text(exc.smtp_error)) from exc
     except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timeout, disconnected
         _drop(shared, smtp)
-        raise TemporaryFailure(f"无法连接邮件服务器：{exc!r}") from exc
+        late = " （超过单封邮件的发送时限）" if deadline is not None and deadline.fired else ""
+        raise TemporaryFailure(f"无法连接邮件服务器：{exc!r}{late}") from exc
+    finally:
+        if deadline is not None:
+            deadline.cancel()
     if shared is None:
         _quit(smtp)
 
@@ -276,6 +407,8 @@ def _quit(smtp: smtplib.SMTP | None) -> None:
     if smtp is None:
         return
     try:
+        if smtp.sock is not None:
+            smtp.sock.settimeout(min(5.0, float(current_app.config["MAIL_COMMAND_TIMEOUT_SECONDS"])))
         smtp.quit()
     except (smtplib.SMTPException, OSError):
         smtp.close()
@@ -289,10 +422,10 @@ def _drop(shared: _SharedConnection | None, smtp: smtplib.SMTP | None) -> None:
         smtp.close()
 
 
-def deliver(message: EmailMessage, notification_id: int) -> None:
+def deliver(message: EmailMessage, notification_id: int, still_mine: Callable[[], bool] | None = None) -> None:
     """SMTP when MAIL_SERVER is set, else an .eml file in MAIL_FOLDER (the embedded default)."""
     if current_app.config.get("MAIL_SERVER"):
-        send_smtp(message)
+        send_smtp(message, still_mine)
     else:
         try:
             write_eml(message, notification_id)
@@ -316,14 +449,14 @@ class _Unrenderable(Exception):
     """The row's email could not be rendered (a template error): it fails, the others go on."""
 
 
-def _prepare(notification_id: int) -> tuple[EmailMessage, int] | Outcome:
+def _prepare(notification_id: int, token: str) -> tuple[EmailMessage, int] | Outcome:
     """The message of a claimed row and its attempt count, or the outcome when there is none to send."""
     row = db.session.get(Notification, notification_id, populate_existing=True)
     if row is None:
         return Outcome("not_claimed")
     user = db.session.get(User, row.recipient_id)
     if user is None or not user.active or not user.email:
-        _finish(notification_id, status=SKIPPED, last_error="收件人账号已停用或没有邮箱")
+        _finish(notification_id, token, status=SKIPPED, last_error="收件人账号已停用或没有邮箱")
         return Outcome("skipped")
     try:
         return build_message(row, user), row.attempts
@@ -333,64 +466,102 @@ def _prepare(notification_id: int) -> tuple[EmailMessage, int] | Outcome:
 
 def send_one(notification_id: int) -> Outcome:
     """Claim, render, deliver and record one row. Never raises for a delivery problem."""
-    if not claim(notification_id):
+    # One connection for the send and the record: its QUIT waits until the outcome is committed.
+    with nullcontext() if _SHARED.get() is not None else reused_connection():
+        return _send_one(notification_id)
+
+
+def _send_one(notification_id: int) -> Outcome:
+    token = claim(notification_id)
+    if token is None:
         return Outcome("not_claimed")
+    config = current_app.config
     try:
         # Reading and rendering is one unit that ends before the SMTP conversation starts: no
         # database transaction stays open while a mail server takes its time.
         with unit_of_work():
-            prepared = _prepare(notification_id)
+            prepared = _prepare(notification_id, token)
     except _Unrenderable as exc:
         log.exception("rendering notification %s failed", notification_id)
-        _finish(notification_id, status=FAILED, last_error=f"邮件模板错误：{exc}")
+        _finish(notification_id, token, status=FAILED, last_error=f"邮件模板错误：{exc}")
         return Outcome("failed", error=str(exc))
     if isinstance(prepared, Outcome):
         return prepared
     message, attempts = prepared
+    message_id = message["Message-ID"]
+    timeouts = Timeouts.from_config(config)
+    # Before DATA: the claim must still be ours with DATA, the text and the final reply inside it.
+    rest = 2 * timeouts.command + timeouts.data
     try:
         try:
-            deliver(message, notification_id)
-        except (TemporaryFailure, PermanentFailure):
+            deliver(message, notification_id, lambda: claims.holds(notification_id, token, rest))
+        except (TemporaryFailure, PermanentFailure, AmbiguousOutcome, ClaimLost):
             raise
         except Exception as exc:  # noqa: BLE001  (unexpected: retried, and failed after MAIL_MAX_ATTEMPTS)
             log.exception("delivering notification %s failed unexpectedly", notification_id)
             raise TemporaryFailure(f"发送时出错：{exc!r}") from exc
+    except ClaimLost as exc:
+        log.warning("notification %s: %s; nothing sent", notification_id, exc)
+        return Outcome("claim_lost", error=str(exc))
+    except AmbiguousOutcome as exc:
+        wait = float(config["MAIL_UNCERTAIN_WAIT_SECONDS"])
+        _finish(notification_id, token, status=UNCERTAIN, message_id=message_id, next_attempt_at=db_now(wait),
+                last_error=f"{exc}。邮件可能已送达，{_duration(wait)}后以同一 Message-ID 重发")
+        log.warning("notification %s: outcome uncertain (%s); not resent for %.0fs", notification_id, exc, wait)
+        return Outcome("uncertain", retry_in=wait, error=str(exc))
     except TemporaryFailure as exc:
-        if attempts >= int(current_app.config["MAIL_MAX_ATTEMPTS"]):
-            _finish(notification_id, status=FAILED, last_error=f"重试 {attempts} 次后仍失败：{exc}")
+        if attempts >= int(config["MAIL_MAX_ATTEMPTS"]):
+            _finish(notification_id, token, status=FAILED, message_id=message_id,
+                    last_error=f"重试 {attempts} 次后仍失败：{exc}")
             return Outcome("failed", error=str(exc))
-        delay = rules.backoff_seconds(attempts, float(current_app.config["MAIL_BACKOFF_BASE_SECONDS"]), backoff_cap())
-        _finish(notification_id, status=PENDING, last_error=str(exc),
-                next_attempt_at=now() + dt.timedelta(seconds=delay))
+        delay = rules.backoff_seconds(attempts, float(config["MAIL_BACKOFF_BASE_SECONDS"]), backoff_cap())
+        _finish(notification_id, token, status=PENDING, message_id=message_id, last_error=str(exc),
+                next_attempt_at=db_now(delay))
         log.warning("notification %s: temporary failure (attempt %d), retry in %.1fs: %s", notification_id, attempts, delay, exc)
         return Outcome("retry", retry_in=delay, error=str(exc))
     except PermanentFailure as exc:
-        _finish(notification_id, status=FAILED, last_error=str(exc))
+        _finish(notification_id, token, status=FAILED, message_id=message_id, last_error=str(exc))
         log.warning("notification %s: permanent failure: %s", notification_id, exc)
         return Outcome("failed", error=str(exc))
-    _finish(notification_id, status=SENT, sent_at=now(), next_attempt_at=None, last_error=None)
+    _finish(notification_id, token, status=SENT, message_id=message_id, sent_at=db_now(), next_attempt_at=None,
+            last_error=None)
     return Outcome("sent")
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{int(seconds // 3600)} 小时"
+    if seconds >= 60:
+        return f"{round(seconds / 60)} 分钟"
+    return f"{seconds:g} 秒"
 
 
 def drain(time_budget: float | None = None, batch: int = 100) -> dict[str, int]:
     """Send every row that can be claimed now (the periodic safety net and `flask reminders send`).
 
-    Stops when nothing is due or the time budget is spent (a task must finish well within the
-    broker's visibility timeout). Rows retried with backoff are not due yet and are left for later.
+    The budget is checked before each message, and each send is cut off at the longest possible
+    send (the SMTP phase timeouts), so a drain overruns its budget by at most one send. Rows
+    waiting for their backoff or their uncertain wait are not due (database clock) and are left.
     """
     with reused_connection():
         return _drain(time_budget, batch)
 
 
 def _drain(time_budget: float | None, batch: int) -> dict[str, int]:
-    started = time.monotonic()
+    started = monotonic()
     counts: dict[str, int] = {}
     tried: set[int] = set()
-    while True:
+
+    def spent() -> bool:
+        return time_budget is not None and monotonic() - started >= time_budget
+
+    while not spent():
         ids = [i for i in due_ids(batch) if i not in tried]
         if not ids:
             break
         for notification_id in ids:
+            if spent():
+                return counts
             tried.add(notification_id)
             try:
                 outcome = send_one(notification_id).status
@@ -399,6 +570,4 @@ def _drain(time_budget: float | None, batch: int) -> dict[str, int]:
                 log.exception("sending notification %s failed unexpectedly", notification_id)
                 outcome = "error"
             counts[outcome] = counts.get(outcome, 0) + 1
-            if time_budget is not None and time.monotonic() - started > time_budget:
-                return counts
     return counts

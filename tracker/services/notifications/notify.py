@@ -17,6 +17,7 @@ from tracker.extensions import db
 from tracker.models import Company, FollowUp, User
 from tracker.rules import follow_ups as follow_up_rules
 from tracker.rules import reminders as rules
+from tracker.services.notifications import robots
 from tracker.services.notifications.rows import active_users, add_notifications, new_row, path_for
 from tracker.services.unit_of_work import use_case
 
@@ -103,4 +104,7 @@ def follow_up_escalated(actor: User, follow_up: FollowUp) -> list[int]:
                 created=created)
         for manager in sorted(managers.values(), key=lambda u: u.id)
     ]
+    # The district's group robots too, once per (follow-up, deadline).
+    robots.escalation(district, f"follow_up:{follow_up.id}", due.isoformat(), f"诉求逾期督办：{name}", body,
+                      _follow_up_link(follow_up))
     return add_notifications(rows)

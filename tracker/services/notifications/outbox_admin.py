@@ -6,13 +6,13 @@ from sqlalchemy import func, select, update
 
 from tracker.extensions import db
 from tracker.models import Notification, User
-from tracker.models.notification import FAILED, PENDING, SENDING, SENT, SKIPPED
+from tracker.models.notification import FAILED, PENDING, SENDING, SENT, SKIPPED, UNCERTAIN
 from tracker.services import audit
 from tracker.services.errors import NotFound, ServiceError
 from tracker.services.pagination import Page
 from tracker.services.unit_of_work import publish_after_commit, use_case
 
-STATUS_NAMES = {PENDING: "待发送", SENDING: "发送中", SENT: "已发送", FAILED: "发送失败", SKIPPED: "不单独发送"}
+STATUS_NAMES = {PENDING: "待发送", SENDING: "发送中", UNCERTAIN: "结果待确认", SENT: "已发送", FAILED: "发送失败", SKIPPED: "不单独发送"}
 
 
 def outbox_counts() -> dict[str, int]:
@@ -29,7 +29,7 @@ def outbox_rows(status: str | None, *, page: int = 1, per_page: int = 50) -> Pag
     total = db.session.scalar(select(func.count(Notification.id)).where(*where)) or 0
     page = max(1, page)
     rows = db.session.execute(
-        select(Notification, User.email, User.name).join(User, User.id == Notification.recipient_id).where(*where)
+        select(Notification, User.email, User.name).outerjoin(User, User.id == Notification.recipient_id).where(*where)
         .order_by(Notification.id.desc()).offset((page - 1) * per_page).limit(per_page)
     ).all()
     return Page(rows=list(rows), total=total, page=page, per_page=per_page)
@@ -42,7 +42,7 @@ def retry(actor: User, notification_id: int) -> Notification:
     if row is None:
         raise NotFound("消息不存在")
     if row.status != FAILED:
-        raise ServiceError(f"只有发送失败的邮件可以重试（当前状态：{STATUS_NAMES.get(row.status, row.status)}）")
+        raise ServiceError(f"只有发送失败的消息可以重试（当前状态：{STATUS_NAMES.get(row.status, row.status)}）")
     before = {"status": row.status, "attempts": row.attempts, "last_error": row.last_error}
     row.status, row.attempts, row.next_attempt_at = PENDING, 0, None
     audit.record(actor.id, "notification.retry", entity_type="notification", entity_id=row.id, before=before,

@@ -11,7 +11,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased
 
 from tracker import clock
 from tracker.extensions import db
@@ -19,7 +18,7 @@ from tracker.models import AnnualReport, Assignment, Company, CultivationTrack, 
 from tracker.rules import follow_ups as follow_up_rules
 from tracker.rules.cultivation import OPEN_STATUSES
 from tracker.rules.reminders import CertificateRecord, FollowUpRecord, ReminderPolicy, TrackRecord, annual_report_year
-from tracker.services.certificates.reapplication import reapplication_clause
+from tracker.services.certificates.reapplication import reapplication_clause, renewed_clause
 from tracker.services.stages import counted_clause, in_force_clause, not_revoked_clause
 
 
@@ -62,13 +61,7 @@ def certificate_records(today: dt.date, pol: ReminderPolicy) -> list[Certificate
     `has_open_track` is the re-application of tracker.services.certificates.reapplication: a hnte
     track for the certificate's expiry year, open or recognized; a track of another year is not.
     """
-    newer = aliased(Designation)
-    renewed = (
-        select(newer.id).where(
-            newer.company_id == Designation.company_id, newer.rung == "hnte", newer.id != Designation.id,
-            newer.valid_from > Designation.valid_from, newer.revoked_on.is_(None),
-        ).exists()
-    )
+    renewed = renewed_clause(Designation)  # a newer certificate (已换发新证): the one definition
     # Only the track for the expiry year is this certificate's re-application (docs/DOMAIN.md §2).
     open_track = reapplication_clause(Designation)
     horizon = today + dt.timedelta(days=max(pol.hnte_expiry_windows))

@@ -18,13 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.extensions import db
-from tracker.models import Notification, User
-from tracker.models.notification import PENDING, SKIPPED
+from tracker.models import ChannelDefault, Notification, User
+from tracker.models.notification import EMAIL, PENDING, SKIPPED, WECOM_APP
+from tracker.rules import channels as channel_rules
 from tracker.rules import reminders as rules
 from tracker.services.unit_of_work import publish_after_commit
 
 EXECUTE_CHUNK = 5000  # parameter sets per execute(): bounds memory, not round trips
-UNIQUE_KEY = ["recipient_id", "kind", "subject_key", "period"]
+UNIQUE_KEY = ["recipient_id", "kind", "subject_key", "period", "channel"]
+ROBOT_KEY = ["robot_id", "kind", "subject_key", "period"]
 
 
 @dataclass(frozen=True)
@@ -37,15 +39,33 @@ class UserInfo:
     district: str | None
     notify_mode: str
     digest_opt_out: bool
+    email: str | None = None
+    wecom_userid: str | None = None
+    preferences: dict | None = None  # {kind: mode} (tracker.rules.channels)
+    role_defaults: dict | None = None  # {(role, kind): mode}, one dict shared by every user of a query
+
+
+def wecom_configured() -> bool:
+    """Whether 企业微信 application messages can be sent (corp id, agent id and secret set)."""
+    config = current_app.config
+    return bool(config.get("WECOM_CORP_ID") and config.get("WECOM_AGENT_ID") and config.get("WECOM_SECRET"))
+
+
+def role_defaults() -> dict[tuple[str, str], str]:
+    """The administrators' default channel per (role, kind), in one query."""
+    return {(r.role, r.kind): r.mode for r in db.session.execute(select(ChannelDefault.role, ChannelDefault.kind, ChannelDefault.mode))}
 
 
 def active_users(*where) -> dict[int, UserInfo]:
     """Active accounts (notifications only go to active users), optionally narrowed, in one query."""
     rows = db.session.execute(
-        select(User.id, User.name, User.role, User.district, User.notify_mode, User.digest_opt_out)
+        select(User.id, User.name, User.role, User.district, User.notify_mode, User.digest_opt_out, User.email,
+               User.wecom_userid, User.channel_preferences)
         .where(User.active.is_(True), *where)
     ).all()
-    return {r.id: UserInfo(r.id, r.name, r.role, r.district, r.notify_mode or "immediate", bool(r.digest_opt_out))
+    defaults = role_defaults()
+    return {r.id: UserInfo(r.id, r.name, r.role, r.district, r.notify_mode or "immediate", bool(r.digest_opt_out),
+                           r.email, r.wecom_userid, r.channel_preferences, defaults)
             for r in rows}
 
 
@@ -60,14 +80,32 @@ def path_for(endpoint: str, fallback: str = "/", **values) -> str:
 def new_row(user: UserInfo, kind: str, subject_key: str, period: str, title: str, *, body: str = "",
             link: str | None = None, urgent: bool = False, company_id: int | None = None,
             payload: dict | None = None, created: dt.datetime) -> dict:
-    """The values of one outbox row for `user`, with whether (and so how) it is emailed."""
+    """The values of one outbox row for `user` (its `email` row, also the one shown in the app), with
+    whether it is emailed; under "_extra" the rows of the other channels the user chose (企业微信)."""
     wanted = rules.email_wanted(kind, urgent, user.notify_mode, user.digest_opt_out)
-    return dict(
+    mode = channel_rules.mode_for(kind, user.role, user.preferences, user.role_defaults or {})
+    chosen = channel_rules.delivery(mode, wanted, has_email=user.email is None or bool(user.email),
+                                    wecom_ready=bool(user.wecom_userid) and wecom_configured())
+    row = dict(
         recipient_id=user.id, kind=kind, subject_key=subject_key, period=period, company_id=company_id,
-        title=title[:255], body=body, link=link, payload=payload, urgent=urgent, email_wanted=wanted,
+        title=title[:255], body=body, link=link, payload=payload, urgent=urgent, email_wanted=chosen.email,
         # A reminder a user wants only in the app (digest mode) is never picked up by the sender.
-        status=PENDING if wanted else SKIPPED, attempts=0, created_at=created,
+        status=PENDING if chosen.email else SKIPPED, attempts=0, created_at=created, channel=EMAIL,
+        last_error=chosen.note,
     )
+    if chosen.wecom:
+        row["_extra"] = [{**row, "channel": WECOM_APP, "email_wanted": True, "status": PENDING, "last_error": None}]
+    return row
+
+
+def _flat(rows: list[dict]) -> list[dict]:
+    """Each row, then the rows of its other channels ("_extra"), every one with the same keys."""
+    flat = []
+    for row in rows:
+        extra = row.get("_extra")
+        flat.append({k: v for k, v in row.items() if k != "_extra"} if extra is not None else row)
+        flat.extend(extra or ())
+    return flat
 
 
 def dialect_insert(model):
@@ -76,8 +114,10 @@ def dialect_insert(model):
 
 
 def insert_notifications(rows: list[dict]) -> list[tuple[int, bool]]:
-    """INSERT outbox rows, skipping any whose key exists; (id, email_wanted) of the rows added."""
+    """INSERT outbox rows (with their other channels' rows), skipping any whose key exists;
+    (id, email_wanted) of the rows added — `email_wanted` there means "to be delivered"."""
     added: list[tuple[int, bool]] = []
+    rows = _flat(rows)
     # One compiled statement executed with many parameter sets: SQLAlchemy batches them into
     # multi-row INSERT ... RETURNING itself ("insertmanyvalues"), which is far cheaper than
     # compiling a new VALUES list per chunk (111,000 rows: 38 s before, see docs/benchmarks.md).
@@ -90,6 +130,16 @@ def insert_notifications(rows: list[dict]) -> list[tuple[int, bool]]:
         chunk = rows[start:start + EXECUTE_CHUNK]
         added += [(row[0], bool(row[1])) for row in db.session.execute(statement, chunk).all()]
     return added
+
+
+def insert_robot_rows(rows: list[dict]) -> list[int]:
+    """INSERT group robot rows (no recipient), skipping any whose robot key exists; the ids added."""
+    if not rows:
+        return []
+    statement = (
+        dialect_insert(Notification).on_conflict_do_nothing(index_elements=ROBOT_KEY).returning(Notification.id)
+    )
+    return [row[0] for row in db.session.execute(statement, rows).all()]
 
 
 def queue_emails(added: list[tuple[int, bool]]) -> None:

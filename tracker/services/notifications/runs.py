@@ -31,6 +31,11 @@ def run_done(job: str, period: str) -> bool:
     return db.session.scalar(select(ReminderRun.id).where(ReminderRun.job == job, ReminderRun.period == period)) is not None
 
 
+def latest_period(job: str) -> str | None:
+    """The latest period a job ran for (periods of one job sort as text)."""
+    return db.session.scalar(select(func.max(ReminderRun.period)).where(ReminderRun.job == job))
+
+
 def last_successful_sweep() -> dt.date | None:
     """The latest day a daily sweep completed."""
     value = db.session.scalar(select(func.max(ReminderRun.period)).where(ReminderRun.job == DAILY))

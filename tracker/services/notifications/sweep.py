@@ -6,8 +6,9 @@ and INSERTs them with ON CONFLICT DO NOTHING on the UNIQUE key (recipient, kind,
 running the sweep twice, or in two processes at once, adds nothing. `run_daily` is what beat and
 `flask reminders sweep` call: the sweep of today plus the catch-up of this week's digests and this
 month's reports if their run is missing. Rules are level-triggered (tracker.rules.reminders), so a
-sweep of today also covers the days a sweep missed; past days are not re-swept, which would only
-resurrect stale reminders.
+sweep of today also covers the days a sweep missed. A past day is swept only as a catch-up
+(`catch_up_day`, `flask reminders sweep --today D --catch-up`): it creates only that day's
+reminders that are still true today, and that day's digest / report only while no later one exists.
 
 Each sweep is one unit of work; its emails are published to the workers after the commit.
 """
@@ -29,7 +30,8 @@ from tracker.rules import cadence
 from tracker.rules import reminders as rules
 from tracker.rules.reminders import Reminder, ReminderPolicy
 from tracker.services.calendar import windows as tech_sme_windows
-from tracker.services.notifications import digests, queries, runs
+from tracker.services.errors import ServiceError
+from tracker.services.notifications import digests, queries, robots, runs
 from tracker.services.notifications.rows import (
     UserInfo, active_users, insert_notifications, new_row, path_for, queue_emails,
 )
@@ -108,6 +110,7 @@ class SweepResult:
     digests: int | None = None  # None: not run
     reports: int | None = None
     notes: list[str] = field(default_factory=list)
+    stale: int = 0  # catch-up of a past day: that day's reminders left out because they are false today
 
 
 @use_case
@@ -121,6 +124,7 @@ def sweep(today: dt.date | None = None) -> SweepResult:
     added = _batch_floods(added, users, today)
     runs.record_run(runs.DAILY, today.isoformat(), len(added))
     queue_emails(added)
+    robots.daily_summaries(today, reminders)  # each robot's district summary, once a day (robot key)
     log.info("reminder sweep %s: %d due, %d new rows", today, len(rows), len(added))
     return SweepResult(today, due=len(rows), created=len(added), emailed=sum(1 for _, w in added if w))
 
@@ -201,3 +205,57 @@ def catch_up(today: dt.date, now_local: dt.datetime, result: SweepResult | None 
     if now_local >= rules.report_due_at(today, pol) and not runs.run_done(rules.REPORT_MONTHLY, rules.month_key(today)):
         result.reports = digests.monthly_reports(today)
     return result
+
+
+def past_day_plan(day: dt.date, today: dt.date) -> str:
+    """What a catch-up of `day` does, in words (the CLI shows it before asking for --catch-up)."""
+    return (f"{day.isoformat()} 早于今天（{today.isoformat()}）。补扫过去的日期只补建那天漏掉、且今天仍然成立的提醒："
+            "今天已不成立的（已完成的走访和诉求、已过期或已进入下一提醒档的证书、已提醒过的停滞培育等）不会生成；"
+            "那周的摘要、那月的月报只在还没有更新一期时补建。")
+
+
+def catch_up_day(day: dt.date, today: dt.date | None = None) -> SweepResult:
+    """Sweep a past day as a catch-up: fill only what was missed and is still true today.
+
+    The day's reminders are computed as of that day and kept only where today's rules produce the
+    same key (tracker.rules.reminders.still_true_today); the day's run is recorded. The digest of
+    the day's week and the report of its month are created only if they were due by the end of
+    that day, were not run, and no later one was (rules.period_catch_up_allowed).
+    """
+    today = today or clock.today()
+    if day >= today:
+        raise ServiceError(f"补扫只用于今天（{today.isoformat()}）之前的日期；今天及以后请直接扫描")
+    result = _sweep_past_day(day, today)
+    pol = policy()
+    end_of_day = dt.datetime.combine(day, dt.time.max)
+    for job, period, due_at, make, label in (
+        (rules.DIGEST_WEEKLY, rules.iso_week(day), rules.digest_due_at(day, pol), digests.weekly_digests, "每周摘要"),
+        (rules.REPORT_MONTHLY, rules.month_key(day), rules.report_due_at(day, pol), digests.monthly_reports, "月报"),
+    ):
+        if end_of_day < due_at or runs.run_done(job, period):
+            continue
+        if not rules.period_catch_up_allowed(period, runs.latest_period(job)):
+            result.notes.append(f"{label}（{period}）已有更新的一期，不补建")
+            continue
+        created = make(day)
+        if job == rules.DIGEST_WEEKLY:
+            result.digests = created
+        else:
+            result.reports = created
+    return result
+
+
+@use_case
+def _sweep_past_day(day: dt.date, today: dt.date) -> SweepResult:
+    pol = policy()
+    past = due_reminders(day, pol)
+    kept = rules.still_true_today(past, due_reminders(today, pol))
+    users = active_users()
+    rows = rows_for(kept, users)
+    added = insert_notifications(rows)
+    added = _batch_floods(added, users, day)
+    runs.record_run(runs.DAILY, day.isoformat(), len(added))
+    queue_emails(added)
+    log.info("reminder catch-up %s (today %s): %d due then, %d still true, %d new rows", day, today, len(past), len(kept), len(added))
+    return SweepResult(day, due=len(rows), created=len(added), emailed=sum(1 for _, w in added if w),
+                       stale=len(past) - len(kept))

@@ -20,6 +20,7 @@ from tracker.models import (
     Carrier, CarrierLevel, Company, Platform, ServiceInstitution, TalentAward, User,
 )
 from tracker.models.registry import CARRIER_KINDS, LEVEL_RANK, LEVELS, TALENT_KINDS
+from tracker.rules import text as text_rules
 from tracker.rules import uscc as uscc_rules
 from tracker.rules.districts import DISTRICT_CODES
 from tracker.services import audit
@@ -185,6 +186,9 @@ def companies_by_id(company_ids: list[int]) -> dict[int, Company]:
 def _text(data: dict, name: str, label: str, *, required: bool = False, max_length: int = 128) -> str | None:
     raw = data.get(name)
     value = "" if raw is None else str(raw).strip()
+    reason = text_rules.problem(value)  # one line: no line breaks, bidi controls or invisible-only text
+    if reason is not None:
+        raise ServiceError(f"{label}{reason}", field=name)
     if not value:
         if required:
             raise ServiceError(f"请填写{label}", field=name)

@@ -46,13 +46,13 @@ class DueVisit:
 
 def last_visit_subquery():
     """Scalar subquery: the company's latest visit date."""
-    return select(func.max(Visit.visited_on)).where(Visit.company_id == Company.id).correlate(Company).scalar_subquery()
+    return select(func.max(Visit.visited_on)).where(Visit.company_id == Company.id, Visit.live()).correlate(Company).scalar_subquery()
 
 
 def next_planned_subquery():
     """Scalar subquery: the next planned date recorded at the company's latest visit."""
     return (
-        select(Visit.next_planned_on).where(Visit.company_id == Company.id)
+        select(Visit.next_planned_on).where(Visit.company_id == Company.id, Visit.live())
         .order_by(Visit.visited_on.desc(), Visit.id.desc()).limit(1)
         .correlate(Company).scalar_subquery()
     )

@@ -2,7 +2,8 @@
 
 Four lists, each one aggregate query over what the user may see:
 - companies due (or about to be due) a visit, from tracker.services.visits.due (the same query the
-  reminders and the workload table use);
+  reminders and the workload table use), grouped by urgency — 已逾期 / 今天 / 本周 / 从未走访, the
+  terms of tracker.rules.glossary — sorted most urgent first, filtered by stage and paged;
 - follow-ups the user owns that are due within a week or overdue;
 - HNTE certificates expiring within 180 days with no open re-application track and no newer
   certificate;
@@ -15,22 +16,45 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from tracker.clock import now
 from tracker.extensions import db
 from tracker.models import Company, CultivationTrack, Designation, FollowUp, User
+from tracker.rules.ladder import STAGE_RANK
 from tracker.rules import cadence
 from tracker.rules import cultivation as track_rules
 from tracker.rules import follow_ups as fu_rules
-from tracker.services.certificates.reapplication import reapplication_clause
+from tracker.services.certificates.reapplication import reapplication_clause, renewed_clause
+from tracker.services.pagination import Page
 from tracker.services.scoping import company_scope_clause
 from tracker.services.stages import in_force_clause
 from tracker.services.visits.due import DueVisit, due_visits
 
 EXPIRY_HORIZON_DAYS = 180
-LIST_LIMIT = 100  # lines shown per list; the total is shown beside it
+LIST_LIMIT = 100  # lines shown per list of follow-ups, certificates and tracks
+PER_PAGE = 30  # visit lines per page
+
+# Visit groups, most urgent first (labels and tooltips: tracker.rules.glossary).
+OVERDUE, TODAY, WEEK, NEVER = "overdue", "today", "week", "never"
+GROUPS = (OVERDUE, TODAY, WEEK, NEVER)
+GROUP_TERMS = {OVERDUE: "visits_overdue", TODAY: "visits_today", WEEK: "visits_week", NEVER: "visits_never"}
+
+
+def group_of(visit: DueVisit) -> str:
+    """The group of a due visit: overdue (incl. 逾期督办 and never-visited companies past the grace
+    period), today (due, within the grace period), this week (upcoming) or never visited yet."""
+    if visit.state in (cadence.OVERDUE, cadence.ESCALATED):
+        return OVERDUE
+    if visit.last_visited_on is None and visit.next_planned_on is None:
+        return NEVER
+    return TODAY if visit.state == cadence.DUE else WEEK
+
+
+def urgency_key(visit: DueVisit) -> tuple:
+    """Most urgent first: by group, then 逾期督办 before 已逾期, the oldest due date, the higher stage."""
+    return (GROUPS.index(group_of(visit)), 0 if visit.state == cadence.ESCALATED else 1, visit.due_on,
+            -STAGE_RANK.get(visit.stage, 0), visit.company_id)
 
 
 @dataclass(frozen=True)
@@ -72,8 +96,12 @@ class StaleTrackLine:
 class MyWork:
     on: dt.date
     scope_label: str
-    visits: list[DueVisit] = field(default_factory=list)
-    visits_total: int = 0
+    visits: list[DueVisit] = field(default_factory=list)  # the page shown
+    visits_total: int = 0  # lines of the chosen group and stage, over all pages
+    visit_page: Page[DueVisit] | None = None
+    group_counts: dict[str, int] = field(default_factory=dict)  # every group, before the group filter
+    group: str | None = None
+    stage: str | None = None
     follow_ups: list[FollowUpLine] = field(default_factory=list)
     expiring: list[ExpiringLine] = field(default_factory=list)
     stale_tracks: list[StaleTrackLine] = field(default_factory=list)
@@ -82,6 +110,11 @@ class MyWork:
     @property
     def empty(self) -> bool:
         return not (self.visits or self.follow_ups or self.expiring or self.stale_tracks)
+
+    @property
+    def overdue_count(self) -> int:
+        """已逾期 (glossary visits_overdue) among the lines of the chosen stage."""
+        return self.group_counts.get(OVERDUE, 0)
 
 
 def _owns(user: User) -> bool:
@@ -117,15 +150,8 @@ def expiring_certificates(user: User, on: dt.date, horizon_days: int = EXPIRY_HO
     A re-application is an HNTE cultivation track in an open status; a newer HNTE certificate
     (already re-certified) also takes the company off the list.
     """
-    newer = aliased(Designation)
     reapplying = reapplication_clause(Designation)  # a track of the expiry year, as the reminders
-    recertified = (
-        select(newer.id)
-        .where(newer.company_id == Designation.company_id, newer.rung == "hnte", newer.id != Designation.id,
-               newer.revoked_on.is_(None),
-               or_(newer.valid_until.is_(None), newer.valid_until > Designation.valid_until))
-        .correlate(Designation).exists()
-    )
+    recertified = renewed_clause(Designation)  # a newer certificate: the one definition
     query = (
         select(Designation.id, Designation.company_id, Company.name, Designation.reference, Designation.valid_until)
         .join(Company, Company.id == Designation.company_id)
@@ -163,16 +189,41 @@ def stale_tracks(user: User, stale_days: int, moment: dt.datetime | None = None)
 
 def my_work(
     user: User, on: dt.date, *, stale_days: int = 60, policy: cadence.CadencePolicy = cadence.DEFAULT_POLICY,
+    group: str | None = None, stage: str | None = None, page: int = 1, per_page: int = PER_PAGE,
 ) -> MyWork:
-    """Everything on the user's My work page as of `on`."""
+    """Everything on the user's My work page as of `on`: one page of the visit lines of `group`
+    (None: every group, most urgent first) and `stage` (None: every stage), and the other lists."""
+    group = group if group in GROUPS else None
+    stage = stage if stage in STAGE_RANK else None
     visits = due_visits(user, on, policy, officer_id=user.id if _owns(user) else None, min_state=cadence.UPCOMING)
+    if stage:
+        visits = [v for v in visits if v.stage == stage]
+    counts = {g: 0 for g in GROUPS}
+    for v in visits:
+        counts[group_of(v)] += 1
+    if group:
+        visits = [v for v in visits if group_of(v) == group]
+    visits.sort(key=urgency_key)
+    pages = max(1, -(-len(visits) // per_page))
+    page = min(max(1, page), pages)
+    shown = visits[(page - 1) * per_page: page * per_page]
     return MyWork(
         on=on,
         scope_label="我负责的企业" if _owns(user) else ("本辖区" if user.is_manager else "全市"),
-        visits=visits[:LIST_LIMIT],
+        visits=shown,
         visits_total=len(visits),
+        visit_page=Page(rows=shown, total=len(visits), page=page, per_page=per_page),
+        group_counts=counts,
+        group=group,
+        stage=stage,
         follow_ups=follow_ups_due(user, on),
         expiring=expiring_certificates(user, on),
         stale_tracks=stale_tracks(user, stale_days),
         stale_days=stale_days,
     )
+
+
+def overdue_visit_count(user: User, on: dt.date, policy: cadence.CadencePolicy = cadence.DEFAULT_POLICY) -> int:
+    """已逾期 (glossary visits_overdue) for what the user sees: an officer their own companies, a
+    manager the district (companies without an officer included), an administrator the city."""
+    return len(due_visits(user, on, policy, officer_id=user.id if _owns(user) else None, min_state=cadence.OVERDUE))

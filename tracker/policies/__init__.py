@@ -1,0 +1,1 @@
+"""政策直达 blueprint (/policies): coverage, drill-downs, claims, the policy editor."""

@@ -1,0 +1,1 @@
+"""Photos and PDFs kept with visits and follow-ups (走访留痕)."""
