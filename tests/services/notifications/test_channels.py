@@ -17,6 +17,7 @@ from tracker.rules import reminders as rules
 from tracker.services.errors import ServiceError
 from tracker.services.notifications import delivery, messenger, notify, outbox_admin, robots, sweep
 from tracker.services.notifications.secretbox import unseal
+from tracker.services.ops import demo_city
 
 
 @pytest.fixture
@@ -215,3 +216,16 @@ def test_escalation_posts_to_the_district_robot(app, factory, city, platform, pu
     notify.follow_up_escalated(city["officer"], follow_up)
     posts = db.session.scalars(select(Notification).where(Notification.kind == robots.ESCALATION)).all()
     assert len(posts) == 1 and "诉求逾期督办" in posts[0].title
+
+
+def test_demo_city_sweep_posts_one_district_summary_and_a_second_sweep_nothing(app, platform, published):
+    """Issue 14's done-when, on the demo city itself: one robot for 武进, two sweeps the same day."""
+    demo_city.generate(companies=300, seed=11, reference=TODAY)
+    robots.add_robot(None, "wecom", "wujin", platform.wecom_robot_url("wujin"))
+    sweep.sweep(TODAY)
+    messenger.drain()
+    assert [key for key, _body in platform.robot_messages] == ["wujin"]
+    assert "武进区今日提醒汇总" in platform.robot_messages[0][1]["markdown"]["content"]
+    sweep.sweep(TODAY)
+    messenger.drain()
+    assert len(platform.robot_messages) == 1  # the same day's second sweep posts nothing
