@@ -80,6 +80,17 @@ def login(page, email: str, password: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def open_menu(page, group: str, entry: str) -> None:
+    """Open a page through the top menu as a user does: the phone's menu button if shown, then the
+    group's drop-down, then its entry."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+    page.locator("#nav").get_by_role("button", name=group).click()
+    page.locator("#nav").get_by_role("link", name=entry).click()
+    page.wait_for_load_state("networkidle")
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot as a test artifact."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.e2e.conftest import ARTIFACTS, login, screenshot
+from tests.e2e.conftest import ARTIFACTS, login, open_menu, screenshot
 from tracker.clock import today
 from tracker.extensions import db
 from tracker.models import AnnualReport, Company
@@ -24,8 +24,7 @@ def test_manager_renews_certificates_and_records_annual_reports(app, new_page, t
     demo_city.generate(companies=600)
     page = new_page()
     login(page, "manager.wujin@example.com", demo_city.DEMO_PASSWORD)
-    page.get_by_role("link", name="高企资质维护").first.click()
-    page.wait_for_load_state("networkidle")
+    open_menu(page, "培育推进", "高企资质维护")
     assert page.locator("h1").inner_text() == "高企资质维护"
     table = page.get_by_test_id("maintenance-table")
     text = page.locator("main").inner_text()

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, open_menu, screenshot
 from tracker.clock import today
 from tracker.extensions import db
 from tracker.models import CompanyYearFigures, Policy
@@ -40,7 +40,7 @@ def test_admin_builds_a_policy_and_a_manager_sees_entitled_and_paid(app, factory
 
     page = new_page()
     login(page, admin.email, factory.PASSWORD)
-    page.click("text=政策直达")
+    open_menu(page, "企业服务", "政策直达")
     page.click("text=新增政策")
     page.fill("input[name=name]", "高新技术企业首次认定奖励")
     page.fill("input[name=issuer]", "常州市科学技术局")
