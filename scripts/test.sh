@@ -10,12 +10,12 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
 # Browser tests use Debian's Chromium (Playwright never downloads a browser here) and need CJK
-# fonts, or Chinese renders as empty boxes in screenshots.
-if ! [ -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+# fonts, or Chinese renders as empty boxes in screenshots. wrk drives the benchmark's pages (bench/run.py).
+if ! [ -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! [ -x /usr/bin/wrk ]; then
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk wrk >/dev/null
 fi
 
 if [ "${CI:-}" = "true" ]; then export REQUIRE_SERVICES=1; fi

@@ -43,7 +43,7 @@ from tracker import secret_key
 from tracker.services.errors import ServiceError
 from tracker.support.views import bp as support_bp
 from tracker.visits.views import bp as visits_bp
-from tracker.web import once
+from tracker.web import once, timing
 from tracker.web.converters import DatabaseIntConverter
 from tracker.work.views import bp as work_bp
 
@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _trust_proxies(app)
 
     register_extensions(app)
+    timing.init_app(app)  # SERVER_TIMING / SLOW_REQUEST_MS: per-request app and SQL time
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)

@@ -9,6 +9,7 @@ from flask_migrate import upgrade
 from tracker.candidates import cli as candidate_cli
 from tracker.calendar import cli as calendar_cli
 from tracker.certificates import cli as certificate_cli
+from tracker.clock import today
 from tracker.imports import cli as import_cli
 from tracker.indicators import cli as indicator_cli
 from tracker.maintenance import cli as maintenance_cli
@@ -18,6 +19,7 @@ from tracker.services.accounts import users
 from tracker.services.errors import ServiceError
 from tracker.services.indicators import targets
 from tracker.services.ops import demo_city
+from tracker.services.stages import rebuild_company_stages
 
 
 def register(app: Flask) -> None:
@@ -32,6 +34,20 @@ def register(app: Flask) -> None:
         """Create or upgrade the schema by running the migrations."""
         upgrade()
         click.echo("数据库结构已就绪 (migrations applied)")
+        rebuild_company_stages(today())  # the current-stage table for today (nightly afterwards)
+
+    @app.cli.group("stages")
+    def stages_group() -> None:
+        """The current-stage table (当前阶段, derived from the designations)."""
+
+    @stages_group.command("rebuild")
+    @click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="The day to hold (default: today in Asia/Shanghai).")
+    def stages_rebuild(day) -> None:
+        """Rebuild the current-stage table for a day (the nightly task does this for today)."""
+        on = day.date() if day else today()
+        ranked = rebuild_company_stages(on)
+        click.echo(f"当前阶段表已重建：{on.isoformat()}，梯次上企业 {ranked} 家")
 
     @app.cli.command("seed-plan")
     def seed_plan() -> None:

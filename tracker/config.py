@@ -73,6 +73,15 @@ def delivery_problems(config) -> list[str]:
             f"send a row while the first is still sending it. Set MAIL_SEND_LEASE_SECONDS to at least "
             f"{LEASE_FACTOR * longest:g} or lower the timeouts."
         )
+    for name in ("MAIL_BATCH_SIZE", "MAIL_BATCH_RECORD_EVERY"):
+        if int(config.get(name, 1)) < 1:
+            problems.append(f"{name} must be at least 1")
+    # A drain holds "sent" outcomes across the next send only while the batch's lease outlasts that
+    # send and the wait: a longer wait could not fit and would only record before every send.
+    hold = float(config.get("MAIL_BATCH_RECORD_SECONDS", 0))
+    if hold < 0 or hold >= lease - longest:
+        problems.append(f"MAIL_BATCH_RECORD_SECONDS={hold:g} must be at least 0 and below MAIL_SEND_LEASE_SECONDS "
+                        f"minus the longest possible send ({lease - longest:g} s)")
     return problems
 
 
@@ -166,6 +175,12 @@ def from_environment() -> dict:
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 8),
         # Must be at least LEASE_FACTOR × the longest possible send (checked at start-up).
         "MAIL_SEND_LEASE_SECONDS": _float("MAIL_SEND_LEASE_SECONDS", 1800),
+        # A drain claims MAIL_BATCH_SIZE rows in one statement and records their "sent" outcomes
+        # every MAIL_BATCH_RECORD_EVERY messages or MAIL_BATCH_RECORD_SECONDS, whichever comes
+        # first: a worker killed in between re-sends at most those (same Message-ID) after the lease.
+        "MAIL_BATCH_SIZE": _int("MAIL_BATCH_SIZE", 100),
+        "MAIL_BATCH_RECORD_EVERY": _int("MAIL_BATCH_RECORD_EVERY", 50),
+        "MAIL_BATCH_RECORD_SECONDS": _float("MAIL_BATCH_RECORD_SECONDS", 0.2),
         # 企业微信 / 政务微信 application messages and group robots (tracker.services.notifications.messenger).
         "WECOM_API_BASE": os.environ.get("WECOM_API_BASE") or "https://qyapi.weixin.qq.com",
         "WECOM_CORP_ID": os.environ.get("WECOM_CORP_ID") or None,
@@ -210,4 +225,8 @@ def from_environment() -> dict:
         "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 200_000),
         "CANDIDATES_CACHE_SECONDS": _int("CANDIDATES_CACHE_SECONDS", 600),
         "INDICATOR_CACHE_SECONDS": _int("INDICATOR_CACHE_SECONDS", 300),
+        # Per-request figures (tracker/web/timing.py): a Server-Timing header (app and SQL time, statement
+        # count) on every response, and a log line for requests slower than SLOW_REQUEST_MS (0: none).
+        "SERVER_TIMING": _bool("SERVER_TIMING", False),
+        "SLOW_REQUEST_MS": _float("SLOW_REQUEST_MS", 0),
     }

@@ -18,6 +18,8 @@ def beat_schedule() -> dict:
         "sweep-reminders": {"task": "workers.tasks.sweep_reminders", "schedule": crontab(hour=7, minute=30)},
         "weekly-digests": {"task": "workers.tasks.weekly_digests", "schedule": crontab(hour=8, minute=0, day_of_week="mon")},
         "monthly-reports": {"task": "workers.tasks.monthly_reports", "schedule": crontab(hour=8, minute=0, day_of_month="1")},
+        # The current-stage table moves to the new day (until then lists compute stages themselves).
+        "rebuild-stages": {"task": "workers.tasks.rebuild_stages", "schedule": crontab(hour=0, minute=5)},
         # The safety net of the outbox: rows whose publish failed or whose task was lost.
         "send-pending": {"task": "workers.tasks.send_pending", "schedule": crontab(minute="*"),
                          "options": {"expires": 55}},

@@ -12,14 +12,16 @@ import datetime as dt
 from celery import shared_task
 from sqlalchemy.exc import OperationalError
 
+from tracker.services.candidates import results as candidate_results
 from tracker.services.notifications import delivery, digests, sweep
 from tracker.services.ops.heartbeat import record_heartbeat
+from tracker.services.stages import rebuild_company_stages
 
 
-@shared_task(name="workers.tasks.heartbeat")
-def heartbeat() -> str:
-    """Record that a worker is alive (shown on the admin page), proving the broker round trip."""
-    return record_heartbeat()
+@shared_task(name="workers.tasks.heartbeat", bind=True)
+def heartbeat(self) -> str:
+    """Record that this worker is alive (shown on the admin page), proving the broker round trip."""
+    return record_heartbeat(self.request.hostname)  # the node name ("b@host"); None when run in-process
 
 
 def _day(today_iso: str | None) -> dt.date | None:
@@ -64,3 +66,17 @@ def send_pending() -> dict:
     """Every minute: deliver whatever is due — rows whose publish failed (broker down), retries
     whose task was lost, rows a killed worker left "sending" past their lease."""
     return delivery.drain(time_budget=45)
+
+
+@shared_task(name="workers.tasks.rebuild_stages", **_SWEEP_RETRY)
+def rebuild_stages(today_iso: str | None = None) -> int:
+    """Just after midnight: the current-stage table for the new day (designations lapse by date).
+    Idempotent, so a retry or a second beat is harmless."""
+    return rebuild_company_stages(_day(today_iso))
+
+
+@shared_task(name="workers.tasks.compute_candidate_results", **_SWEEP_RETRY)
+def compute_candidate_results(target_rung: str, year: int) -> int:
+    """Compute one (rung, year) set of the candidates page's stored results (queued by the page
+    when a set is missing or its thresholds changed). Each batch replaces its rows: a retry is safe."""
+    return candidate_results.compute_set(target_rung, year)

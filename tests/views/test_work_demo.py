@@ -105,18 +105,15 @@ def test_the_mail_viewer_renders_sanitised_html_with_chinese_headers_and_local_d
 
 
 def test_the_heartbeat_speaks_local_time_and_does_not_cry_wolf_before_the_first_beat(app, client, auth, factory):
-    file = heartbeat._heartbeat_file()
-    file.unlink(missing_ok=True)
     first = heartbeat.status()
     assert first.state == heartbeat.NONE and "尚未收到" in first.text and "未运行" not in first.text
-    file.write_text("2026-12-02T01:00:00+00:00", encoding="utf-8")
+    heartbeat.record_heartbeat("a@host-1", at=dt.datetime(2026, 12, 2, 1, 0, tzinfo=dt.timezone.utc))
     fresh = heartbeat.status(dt.datetime(2026, 12, 2, 1, 20, tzinfo=dt.timezone.utc))
     assert fresh.state == heartbeat.OK and "2026-12-02 09:00" in fresh.text
     late = heartbeat.status(dt.datetime(2026, 12, 2, 3, 0, tzinfo=dt.timezone.utc))
     assert late.state == heartbeat.LATE and "请确认" in late.text
     auth.login(factory.user("admin"))
     assert 'data-testid="heartbeat"' in client.get("/admin/users").get_data(as_text=True)
-    file.unlink()
 
 
 def test_one_number_per_term_on_the_demo_city(app, client, auth):

@@ -21,7 +21,7 @@ from tracker.rules.districts import DISTRICT_NAMES, parse_district
 from tracker.rules.eligibility import FAILED, STATUS_NAMES, UNKNOWN
 from tracker.rules.indicators import BadDate, parse_as_of
 from tracker.rules.ladder import RUNG_BY_CODE, STAGE_NAMES, parse_rung
-from tracker.services.candidates import ranking
+from tracker.services.candidates import ranking, results
 from tracker.services.candidates.ranking import Candidate, CandidateFilters
 from tracker.services.errors import ServiceError
 
@@ -132,3 +132,12 @@ def register(app: Flask) -> None:
         )
         for n, c in enumerate(rows, start=1):
             click.echo(_row_text(n, c))
+
+    @app.cli.command("candidates-refresh")
+    @click.option("--year", "years", type=int, multiple=True,
+                  help="Evaluation year to compute (repeatable; default: this year and next).")
+    def candidates_refresh(years: tuple[int, ...]) -> None:
+        """Compute the candidates page's stored results now, in this process (no worker needed)."""
+        chosen = years or (today().year, today().year + 1)
+        count = results.recompute_all(chosen)
+        click.echo(f"已计算 {count} 组候选企业预判结果（{'、'.join(str(y) for y in chosen)} 年）")

@@ -90,7 +90,7 @@ def index():
     try:
         page = ranking.candidate_page(
             current_user, filters, request.args.get("page", 1, type=int) or 1,
-            current_app.config["PAGE_SIZE"], cache_seconds=current_app.config["CANDIDATES_CACHE_SECONDS"],
+            current_app.config["PAGE_SIZE"],
         )
     except Forbidden:
         abort(403)
@@ -170,6 +170,10 @@ def export():
     except ServiceError as exc:
         flash(exc.message, "danger")
         return redirect(url_for("candidates.index"))
+    state = ranking.pending(filters)
+    if state is not None:
+        flash(f"预判结果{state.progress_text}，完成后即可导出", "info")
+        return redirect(url_for("candidates.index", **_filter_args(filters)))
     # A generator: the writers consume it row by row (the filters were checked above).
     rows = (
         (
@@ -183,9 +187,7 @@ def export():
             c.holds_until,
         )
         for i, c in enumerate(
-            ranking.iter_candidates(
-                current_user, filters, cache_seconds=current_app.config["CANDIDATES_CACHE_SECONDS"],
-            ),
+            ranking.iter_candidates(current_user, filters),
             start=1,
         )
     )

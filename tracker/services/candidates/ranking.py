@@ -1,21 +1,21 @@
 """Finding the next rung's candidates (精准挖掘): ranking, the page of the list, the export.
 
-The eligibility rules (tracker.rules.eligibility) judge one company's `CompanyFacts`. This module
-builds those facts from the database for many companies at once and ranks them (one company's
-profile, 科创属性画像, is in `profile`):
+The eligibility rules (tracker.rules.eligibility) judge one company's `CompanyFacts` (built from
+the database by `facts`). Two ways to rank, which must give the same list (a test compares them
+after every kind of change):
 
-1. SQL narrows the companies: scoped to the user (or the whole city for the system: the CLI),
-   filtered by district / industry / officer, not holding the target rung on the evaluation date
-   beyond the evaluation year, and with the figures every listed company must have (see
-   `_necessary_clauses`), walked in id order in batches (keyset, no OFFSET). A company whose
-   certificate of the target rung ends in the evaluation year is a re-certification candidate
-   (重新认定, docs/DOMAIN.md §1 and §6): it must re-apply that year, so it is listed, marked with
-   the end of its certificate (`holds_until`), and ranked first; a company whose HNTE was revoked
-   in the year cannot re-apply in it and is not an HNTE candidate of that year;
-2. each batch's figures and "holds a valid HNTE" come in one query each, so the page costs
-   three queries per batch of companies, never one per company;
-3. the checks run in Python and only the ranking key is kept, so memory stays small for 100,000
-   companies; the rows of the page shown (or of an export) are evaluated again in full.
+- `rank`, the reference computation: SQL narrows the companies (scoped to the user, or the whole
+  city for the system: the CLI; filtered by district / industry / officer; not holding the target
+  rung on the evaluation date beyond the evaluation year; with the figures every listed company
+  must have, see `_necessary_clauses`), then the checks run in Python over every one of them, in
+  id-ordered batches. A company whose certificate of the target rung ends in the evaluation year
+  is a re-certification candidate (重新认定, docs/DOMAIN.md §1 and §6): it must re-apply that
+  year, so it is listed, marked with the end of its certificate (`holds_until`), and ranked
+  first; a company whose HNTE was revoked in the year cannot re-apply in it and is not an HNTE
+  candidate of that year. Seconds at 100,000 companies.
+- `ranked`, `candidate_page` and `iter_candidates` (the page, export, CLI and gap plan): the same
+  SQL conditions over the stored results (tracker.services.candidates.results), ordered in SQL;
+  only the rows shown (or exported) are evaluated again in full, for their reasons.
 """
 
 from __future__ import annotations
@@ -23,78 +23,32 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, false, func, or_, select
 
 from tracker.clock import today
 from tracker.extensions import db
 from tracker.models import (
-    Assignment, AuditEvent, Company, CompanyYearFigures, CultivationTrack, Designation, User,
+    Assignment, CandidateResult, Company, CompanyYearFigures, CultivationTrack, Designation, User,
 )
 from tracker.rules import eligibility, ladder
-from tracker.rules.eligibility import CompanyFacts, EligibilityResult, YearFigures
-from tracker.rules.eligibility_thresholds import thresholds_for
+from tracker.rules.eligibility import CompanyFacts, EligibilityResult
+from tracker.services.candidates import results
+from tracker.services.candidates.facts import (  # noqa: F401  (re-exported: profile, maintenance, tests)
+    BATCH_SIZE, FIGURE_FIELDS, _figures_by_company, _first_year_needed, _hnte_in_force, evaluation_date,
+    facts_from_rows, load_facts, year_figures,
+)
 from tracker.services.companies.queries import officers_by_company
 from tracker.services.cultivation.refusals import revoked_hnte_in_year_clause
-from tracker.services.caching import StampedCache
 from tracker.services.errors import Forbidden, ServiceError
 from tracker.services.pagination import Page, page_count
 from tracker.services.scoping import company_scope_clause
 from tracker.services.stages import in_force_clause, not_revoked_clause, stage_rank_subquery
 
 TARGET_RUNGS: tuple[str, ...] = ladder.RUNG_CODES
-BATCH_SIZE = 5000
 # How far a listed company may be from the rung: 0 = passes, 1 = passes or misses one condition.
-MAX_MISSING_CHOICES = (0, 1)
-FIGURE_FIELDS = tuple(CompanyYearFigures.FIELDS)
-
-
-# --------------------------------------------------------------------------- facts from rows
-
-
-def evaluation_date(year: int, on: dt.date | None = None) -> dt.date:
-    """The day "holds the rung" is judged on for evaluation year `year`.
-
-    Today for the current year; 31 Dec for a past year (what the company held by its end); 1 Jan
-    for a future year (certificates that lapse before then do not count).
-    """
-    current = on or today()
-    if year == current.year:
-        return current
-    if year < current.year:
-        return dt.date(year, 12, 31)
-    return dt.date(year, 1, 1)
-
-
-def year_figures(row) -> YearFigures:
-    """A rules YearFigures from a CompanyYearFigures row (or any object with the same fields)."""
-    return YearFigures(year=row.year, **{name: getattr(row, name) for name in FIGURE_FIELDS})
-
-
-def facts_from_rows(founded_on: dt.date | None, rows: Iterable, holds_valid_hnte: bool) -> CompanyFacts:
-    """The rules' CompanyFacts from a founding date, figure rows (or YearFigures) and the HNTE flag."""
-    return CompanyFacts(
-        founded_on=founded_on,
-        figures={
-            row.year: row if isinstance(row, YearFigures) else year_figures(row) for row in rows
-        },
-        holds_valid_hnte=bool(holds_valid_hnte),
-    )
-
-
-def _holders(rung: str, on: dt.date):
-    """Uncorrelated: ids of companies holding `rung` on `on`.
-
-    Used as `Company.id IN (...)` rather than a correlated EXISTS: the set is built once per
-    query, and SQLite's planner (no statistics) would otherwise scan the designations of that
-    rung once per company through the (rung, valid_from) index.
-    """
-    return select(Designation.company_id).where(Designation.rung == rung, in_force_clause(on))
-
-
-def _hnte_in_force(on: dt.date):
-    return Company.id.in_(_holders("hnte", on))
+MAX_MISSING_CHOICES = tuple(range(results.KEPT_MISSING + 1))
 
 
 def _recertifying(rung: str, on: dt.date, year: int):
@@ -148,66 +102,6 @@ def recertification_ends(rung: str, on: dt.date, year: int) -> dict[int, dt.date
 def _live_scope(user: User | None):
     """What `user` may see; the system (user None: the CLI) sees every live company."""
     return company_scope_clause(user) if user is not None else Company.deleted_at.is_(None)
-
-
-def _first_year_needed(target_rung: str | None, year: int) -> int | None:
-    """The earliest figures year a rung's check reads (None: every year, for investment history).
-
-    Reading only those years keeps the rows per company low (one for tech SME instead of five).
-    """
-    t = thresholds_for(year)
-    if target_rung == "tech_sme":
-        return year - 1
-    if target_rung == "hnte":
-        return year - t.hnte.rd_window_years
-    if target_rung == "gazelle":
-        return year - t.gazelle.base_year_offset
-    return None
-
-
-def _figures_by_company(company_ids: Sequence[int], first_year: int | None, last_year: int) -> dict[int, list[YearFigures]]:
-    """YearFigures of many companies in one query, grouped by company.
-
-    Plain column rows turned straight into YearFigures: no ORM identity map to fill and no
-    attribute lookups per value, which matters at 100,000 companies.
-    """
-    columns = [CompanyYearFigures.company_id, CompanyYearFigures.year] + [
-        getattr(CompanyYearFigures, name) for name in FIGURE_FIELDS
-    ]
-    query = select(*columns).where(
-        CompanyYearFigures.company_id.in_(company_ids), CompanyYearFigures.year <= last_year
-    )
-    if first_year is not None:
-        query = query.where(CompanyYearFigures.year >= first_year)
-    result: dict[int, list[YearFigures]] = {}
-    names = FIGURE_FIELDS
-    for row in db.session.execute(query).tuples():
-        result.setdefault(row[0], []).append(YearFigures(row[1], **dict(zip(names, row[2:]))))
-    return result
-
-
-def load_facts(
-    company_ids: Sequence[int], year: int, *, on: dt.date | None = None, target_rung: str | None = None
-) -> dict[int, CompanyFacts]:
-    """CompanyFacts for many companies in two queries per chunk of ids (no query per company).
-
-    `year` is the evaluation year: figures up to Y − 1 are read (from the years `target_rung` needs),
-    and "holds a valid HNTE" is judged on `evaluation_date(year, on)`. Callers pass ids they
-    already scoped.
-    """
-    day = evaluation_date(year, on)
-    facts: dict[int, CompanyFacts] = {}
-    ids = list(dict.fromkeys(company_ids))
-    for start in range(0, len(ids), BATCH_SIZE):
-        chunk = ids[start:start + BATCH_SIZE]
-        heads = db.session.execute(
-            select(Company.id, Company.founded_on, _hnte_in_force(day).label("hnte"))
-            .where(Company.id.in_(chunk))
-        ).all()
-        figures = _figures_by_company(chunk, _first_year_needed(target_rung, year), year - 1)
-        for company_id, founded_on, hnte in heads:
-            facts[company_id] = facts_from_rows(founded_on, figures.get(company_id, ()), hnte)
-    return facts
 
 
 # --------------------------------------------------------------------------- candidates
@@ -281,6 +175,7 @@ class CandidatePage(Page[Candidate]):
     eligible: int
     on: dt.date  # the day "holds the rung" was judged on
     recertifications: int = 0  # how many of all of them must re-certify (重新认定) this year
+    pending: results.SetState | None = None  # the progress while the results are being computed
 
 
 def check_filters(user: User | None, filters: CandidateFilters) -> None:
@@ -323,27 +218,34 @@ def _necessary_clauses(filters: CandidateFilters) -> list:
     return clauses
 
 
-def candidate_query(user: User | None, filters: CandidateFilters, on: dt.date, *, prefilter: bool = True):
-    """SELECT id, name, founded_on, holds-HNTE of companies that may be candidates (scoped):
-    not holding the rung beyond the year, and (HNTE) not disqualified in it."""
-    day = evaluation_date(filters.year, on)
-    query = select(
-        Company.id, Company.name, Company.founded_on, _hnte_in_force(day).label("hnte")
-    ).where(_live_scope(user), Company.id.not_in(_settled_holders(filters.target_rung, day, filters.year)))
+def _candidate_clauses(user: User | None, filters: CandidateFilters, day: dt.date) -> list:
+    """Who may be a candidate on evaluation day `day` (scoped, filtered): not holding the rung
+    beyond the year, and (HNTE) not disqualified in it. Shared by the reference ranking and the
+    read of the stored results, so both list the same companies."""
+    clauses = [_live_scope(user), Company.id.not_in(_settled_holders(filters.target_rung, day, filters.year))]
     if filters.target_rung == "hnte":
         # Disqualified this year: no re-application until next year (docs/DOMAIN.md §1).
-        query = query.where(Company.id.not_in(
+        clauses.append(Company.id.not_in(
             select(Designation.company_id).where(revoked_hnte_in_year_clause(filters.year))
         ))
     if filters.district:
-        query = query.where(Company.district == filters.district)
+        clauses.append(Company.district == filters.district)
     if filters.industry:
-        query = query.where(Company.industry == filters.industry)
+        clauses.append(Company.industry == filters.industry)
     if filters.officer_id:
-        query = query.where(exists().where(
+        clauses.append(exists().where(
             Assignment.company_id == Company.id, Assignment.officer_id == filters.officer_id,
             Assignment.assigned_until.is_(None),
         ))
+    return clauses
+
+
+def candidate_query(user: User | None, filters: CandidateFilters, on: dt.date, *, prefilter: bool = True):
+    """SELECT id, name, founded_on, holds-HNTE of companies that may be candidates (scoped)."""
+    day = evaluation_date(filters.year, on)
+    query = select(
+        Company.id, Company.name, Company.founded_on, _hnte_in_force(day).label("hnte")
+    ).where(*_candidate_clauses(user, filters, day))
     if prefilter:
         query = query.where(*_necessary_clauses(filters))
     return query
@@ -387,46 +289,81 @@ def rank(user: User | None, filters: CandidateFilters, *, on: dt.date | None = N
     return keys
 
 
-# --------------------------------------------------------------------------- ranking cache
+# --------------------------------------------------------------------------- stored results
 #
-# Ranking a whole city (100,000 companies) takes seconds, and a manager pages through the result
-# and exports it. The ranking is therefore kept for a few minutes per process, keyed by the user,
-# the filters, the day and a stamp of the data it was computed from: any audited change, any
-# figures edit, new designation, assignment or company edit changes the stamp, so a stale list
-# is never served after a change the app made. The views pass CANDIDATES_CACHE_SECONDS; 0 turns
-# it off (the setting under TESTING, where ids restart between tests).
-
-_CACHE: StampedCache[list[RankKey]] = StampedCache(entries=8)
+# `rank` above is the reference computation: the rules over every company in scope. The page, its
+# export, the CLI and the gap plan read the stored results instead (tracker.services.candidates
+# .results keeps them in step with the data); what depends on the evaluation day or on the user
+# (holders, revocations, re-certifications, scope, filters) stays SQL here, at read time.
 
 
-def _data_stamp() -> tuple:
-    """One cheap query whose answer changes whenever the inputs of a ranking change."""
-    return tuple(db.session.execute(select(
-        select(func.max(AuditEvent.id)).scalar_subquery(),
-        select(func.max(CompanyYearFigures.updated_at)).scalar_subquery(),
-        select(func.count(CompanyYearFigures.id)).scalar_subquery(),
-        select(func.max(Designation.id)).scalar_subquery(),
-        select(func.max(Assignment.id)).scalar_subquery(),
-        select(func.max(Company.updated_at)).scalar_subquery(),
-    )).one())
+class ResultsPending(ServiceError):
+    """The (rung, year) results are being computed in the background: try again shortly."""
+
+    def __init__(self, state: results.SetState):
+        super().__init__(f"候选企业预判结果{state.progress_text}，请稍后再试")
+        self.state = state
 
 
-def clear_cache() -> None:
-    """Forget every kept ranking (tests, or after a bulk change made outside the app)."""
-    _CACHE.clear()
+def _stored(user: User | None, filters: CandidateFilters, day: dt.date):
+    """(query of stored rows in scope with their certificate end, order_by clauses)."""
+    ends = (
+        select(Designation.company_id.label("company_id"), func.max(Designation.valid_until).label("until"))
+        .where(_recertifying(filters.target_rung, day, filters.year))
+        .group_by(Designation.company_id).subquery()
+    )
+    # The row computed with the HNTE flag the company has on the evaluation day.
+    flag = _hnte_in_force(day) if filters.target_rung in results.READS_HNTE_FLAG else false()
+    query = (
+        select(
+            CandidateResult.company_id, CandidateResult.failed_count, CandidateResult.unknown_count,
+            CandidateResult.score, Company.name, ends.c.until,
+        )
+        .join(Company, Company.id == CandidateResult.company_id)
+        .outerjoin(ends, ends.c.company_id == CandidateResult.company_id)
+        .where(
+            CandidateResult.target_rung == filters.target_rung, CandidateResult.year == filters.year,
+            CandidateResult.holds_valid_hnte == flag, CandidateResult.missing_count <= filters.max_missing,
+            *_candidate_clauses(user, filters, day),
+        )
+    )
+    # RankKey.sort_key in SQL; names compared by code point as Python does (PostgreSQL's "C").
+    name = Company.name.collate("C") if db.session.get_bind().dialect.name == "postgresql" else Company.name
+    order = (
+        ends.c.until.is_(None), CandidateResult.failed_count, CandidateResult.unknown_count,
+        CandidateResult.score.desc(), ends.c.until, name, CandidateResult.company_id,
+    )
+    return query, order
 
 
-def ranked(
-    user: User | None, filters: CandidateFilters, *, on: dt.date | None = None, cache_seconds: float = 0,
-) -> list[RankKey]:
-    """`rank`, kept for `cache_seconds` while the data stays the same (0: computed every time)."""
-    current = on or today()
-    if cache_seconds <= 0:
-        return rank(user, filters, on=current)
+def _key(row) -> RankKey:
+    return RankKey(
+        failed=row.failed_count, unknown=row.unknown_count, score=Decimal(row.score),
+        name=row.name, company_id=row.company_id, holds_until=row.until,
+    )
+
+
+def _ready(filters: CandidateFilters, *, allow_inline: bool = True) -> results.SetState:
+    return results.ensure_ready(filters.target_rung, filters.year, allow_inline=allow_inline)
+
+
+def pending(filters: CandidateFilters) -> results.SetState | None:
+    """The progress while the (rung, year) results are computed in the background; None when ready."""
+    state = _ready(filters)
+    return None if state.ready else state
+
+
+def ranked(user: User | None, filters: CandidateFilters, *, on: dt.date | None = None) -> list[RankKey]:
+    """Every candidate's rank key from the stored results, in the order of `rank` (the same list).
+
+    Raises ResultsPending while the (rung, year) set is being computed in the background.
+    """
     check_filters(user, filters)
-    who = (user.id, user.role, user.district) if user is not None else (None, "system", None)
-    key = (*who, filters, current, _data_stamp())
-    return _CACHE.get_or_compute(key, cache_seconds, lambda: rank(user, filters, on=current))
+    state = _ready(filters)
+    if not state.ready:
+        raise ResultsPending(state)
+    query, order = _stored(user, filters, evaluation_date(filters.year, on or today()))
+    return [_key(row) for row in db.session.execute(query.order_by(*order))]
 
 
 def _candidates_for(
@@ -470,32 +407,45 @@ def _candidates_for(
 
 def candidate_page(
     user: User | None, filters: CandidateFilters, page: int, per_page: int, *,
-    on: dt.date | None = None, list_year: int | None = None, cache_seconds: float = 0,
+    on: dt.date | None = None, list_year: int | None = None,
 ) -> CandidatePage:
     """One page of the ranked candidates, each with its reasons, officers and list status.
 
-    `cache_seconds` (CANDIDATES_CACHE_SECONDS) keeps the ranking between page loads (see `ranked`).
+    Read from the stored results: one count and one page query, then the shown rows' reasons are
+    evaluated again in full. While the set is computed in the background the page is empty and
+    `pending` carries the progress.
     """
+    check_filters(user, filters)
     current = on or today()
-    keys = ranked(user, filters, on=current, cache_seconds=cache_seconds)
-    pages = page_count(len(keys), per_page)
+    day = evaluation_date(filters.year, current)
+    state = _ready(filters)
+    if not state.ready:
+        return CandidatePage(rows=[], total=0, page=1, per_page=per_page, eligible=0, on=day, pending=state)
+    query, order = _stored(user, filters, day)
+    listed = query.subquery()
+    total, eligible, recertifications = db.session.execute(select(
+        func.count(),
+        func.coalesce(func.sum(case((and_(listed.c.failed_count == 0, listed.c.unknown_count == 0), 1), else_=0)), 0),
+        func.count(listed.c.until),
+    ).select_from(listed)).one()
+    pages = page_count(total, per_page)
     page = min(max(1, page), pages)
-    chosen = keys[(page - 1) * per_page: page * per_page]
+    keys = [_key(row) for row in db.session.execute(
+        query.order_by(*order).offset((page - 1) * per_page).limit(per_page)
+    )]
     return CandidatePage(
-        rows=_candidates_for(chosen, filters, current, list_year),
-        total=len(keys),
-        eligible=sum(1 for k in keys if k.failed == 0 and k.unknown == 0),
-        recertifications=sum(1 for k in keys if k.holds_until is not None),
-        page=page, per_page=per_page, on=evaluation_date(filters.year, current),
+        rows=_candidates_for(keys, filters, current, list_year),
+        total=total, eligible=int(eligible), recertifications=recertifications,
+        page=page, per_page=per_page, on=day,
     )
 
 
 def iter_candidates(
-    user: User | None, filters: CandidateFilters, *, on: dt.date | None = None, cache_seconds: float = 0,
+    user: User | None, filters: CandidateFilters, *, on: dt.date | None = None,
 ) -> Iterator[Candidate]:
     """Every ranked candidate in order, in batches (for exports): same scope and order as the page."""
     current = on or today()
-    keys = ranked(user, filters, on=current, cache_seconds=cache_seconds)
+    keys = ranked(user, filters, on=current)
     for start in range(0, len(keys), BATCH_SIZE // 4):
         yield from _candidates_for(keys[start:start + BATCH_SIZE // 4], filters, current, None)
 

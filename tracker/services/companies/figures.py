@@ -22,6 +22,7 @@ from tracker.rules import figures as figure_rules
 from tracker.services import audit
 from tracker.services.errors import Conflict, Forbidden, ServiceError
 from tracker.services.scoping import officer_assignment_exists
+from tracker.services.candidates.results import recompute_companies
 from tracker.services.unit_of_work import unit_of_work
 
 AUDITED_FIELDS = tuple(figure_rules.FIELDS) + ("notes",)
@@ -110,7 +111,10 @@ def save_year(
         # A StaleDataError (someone updated between our read and our write, caught by the
         # version column) becomes Conflict(conflict) in the unit of work.
         with unit_of_work(conflict=conflict):
-            return _write_year(actor, company, year_value, cleaned, version=version)
+            row = _write_year(actor, company, year_value, cleaned, version=version)
+            # The stored candidate results follow the figures (and HNTE conditions) at once.
+            recompute_companies([company.id])
+            return row
     except IntegrityError as exc:
         # Someone created the same company-year first (unique constraint).
         raise Conflict(conflict) from exc

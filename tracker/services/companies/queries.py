@@ -19,7 +19,7 @@ from tracker.rules.uscc import normalize
 from tracker.services.pagination import Page
 from tracker.services.scoping import company_scope_clause, get_company_for
 from tracker.services.support import queries as support_queries
-from tracker.services.stages import in_force_clause, stage_clause, stage_rank_subquery
+from tracker.services.stages import in_force_clause, stage_clause, stage_rank_subquery, stage_table_holds
 
 SORTS = {
     "name": Company.name,
@@ -49,9 +49,15 @@ class CompanyFilters:
     extra: list = field(default_factory=list)  # further WHERE clauses added by feature modules
 
 
-def filtered_query(user: User, filters: CompanyFilters, on: dt.date):
-    """SELECT Company, stage rank — scoped to `user`, filtered, sorted (not paginated)."""
-    rank = stage_rank_subquery(on).label("stage_rank")
+def filtered_query(user: User, filters: CompanyFilters, on: dt.date, *, use_table: bool | None = None):
+    """SELECT Company, stage rank — scoped to `user`, filtered, sorted (not paginated).
+
+    The stage comes from the current-stage table when it holds `on` (tracker.services.stages);
+    `use_table` passes on that answer when the caller already has it.
+    """
+    if use_table is None:
+        use_table = stage_table_holds(on)
+    rank = stage_rank_subquery(on, use_table=use_table).label("stage_rank")
     query = select(Company, rank).where(company_scope_clause(user))
     if filters.q:
         text = filters.q.strip()
@@ -62,7 +68,7 @@ def filtered_query(user: User, filters: CompanyFilters, on: dt.date):
     if filters.industry:
         query = query.where(Company.industry == filters.industry)
     if filters.stage in ladder.STAGE_RANK:
-        query = query.where(stage_clause(filters.stage, on))
+        query = query.where(stage_clause(filters.stage, on, use_table=use_table))
     if filters.officer_id:
         query = query.where(
             select(Assignment.id).where(

@@ -15,6 +15,7 @@ from tracker.rules import uscc as uscc_rules
 from tracker.rules.districts import DISTRICT_CODES
 from tracker.services import audit
 from tracker.services.attractions.channels import channel_names
+from tracker.services.candidates.results import recompute_companies
 from tracker.services.errors import Conflict, Forbidden, ServiceError
 from tracker.services.unit_of_work import use_case
 
@@ -120,6 +121,10 @@ def update_company(
     changed = {k for k in after if after[k] != before[k]}
     if not changed:
         return company
+    if "founded_on" in changed:
+        # The only company field the eligibility rules read; district, industry and deletion are
+        # filtered at read time.
+        recompute_companies([company.id])
     audit.record(
         actor.id, "company.update", company,
         before={k: before[k] for k in changed}, after={k: after[k] for k in changed},

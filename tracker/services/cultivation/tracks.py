@@ -22,7 +22,7 @@ from tracker.services.cultivation.refusals import revoked_hnte_in_year, revoked_
 from tracker.services.designations.grants import build_designation
 from tracker.services.errors import Conflict, Forbidden, ServiceError
 from tracker.services.scoping import company_scope_clause, get_company_record_for
-from tracker.services.stages import in_force_clause
+from tracker.services.stages import in_force_clause, refresh_company_stages
 from tracker.services.unit_of_work import use_case
 
 TRACK_FIELDS = ("company_id", "target_rung", "year", "status", "owner_id")
@@ -172,6 +172,7 @@ def move_track(
         )
         db.session.add(designation)
         db.session.flush()
+        refresh_company_stages([track.company_id])
         track.designation_id = designation.id
         audit.record(actor.id, "designation.grant", designation,
                      after=audit.snapshot(designation, ("rung", "reference", "granted_on", "valid_from", "valid_until")))

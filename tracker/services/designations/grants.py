@@ -9,6 +9,7 @@ from tracker.models import Company, Designation, User
 from tracker.rules.ladder import RUNG_BY_CODE, default_valid_until
 from tracker.services import audit
 from tracker.services.errors import ServiceError
+from tracker.services.stages import refresh_company_stages
 from tracker.services.unit_of_work import use_case
 
 FIELDS = ("rung", "reference", "granted_on", "valid_from", "valid_until", "batch", "source", "revoked_on", "revoke_reason")
@@ -46,6 +47,7 @@ def grant_designation(actor: User | None, company: Company, rung: str, **fields)
     """Record a recognition; the company's stage and timeline follow from it at once."""
     designation = build_designation(company, rung, actor_id=actor.id if actor else None, **fields)
     db.session.add(designation)
+    refresh_company_stages([company.id])
     audit.record(actor.id if actor else None, "designation.grant", designation, after=audit.snapshot(designation, FIELDS))
     return designation
 
@@ -62,5 +64,6 @@ def revoke_designation(actor: User, designation: Designation, *, revoked_on: dt.
     before = audit.snapshot(designation, FIELDS)
     designation.revoked_on = revoked_on
     designation.revoke_reason = reason.strip()
+    refresh_company_stages([designation.company_id])
     audit.record(actor.id, "designation.revoke", designation, before=before, after=audit.snapshot(designation, FIELDS))
     return designation

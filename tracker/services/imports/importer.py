@@ -39,6 +39,7 @@ from tracker.rules.ladder import RUNG_BY_CODE, RUNGS, default_valid_until, parse
 from tracker.rules.phones import phone_problem
 from tracker.services import audit
 from tracker.services.attractions import importing as attraction_import
+from tracker.services.candidates.results import recompute_companies
 from tracker.services.cultivation.refusals import HNTE, revoked_hnte_in_year, revoked_this_year_message, still_holding_message
 from tracker.services.designations.grants import build_designation
 from tracker.services.errors import Conflict, Forbidden, ServiceError
@@ -47,7 +48,7 @@ from tracker.services.imports.exporter import add_example_sheet
 from tracker.services.imports.spreadsheets import Limits, Table, UnreadableFile, read_table
 from tracker.services.scoping import company_scope_clause
 from tracker.services.support import importing as support_import
-from tracker.services.stages import in_force_clause
+from tracker.services.stages import in_force_clause, refresh_company_stages
 from tracker.services.unit_of_work import unit_of_work
 
 KINDS = ("companies", "designations", "figures", "tracks", "support", "attractions")
@@ -365,6 +366,8 @@ def _apply_companies(ctx: _Context, plan: list[tuple[ParsedRow, str, Any]]) -> N
             company, changes = detail
             for name, value in changes.items():
                 setattr(company, name, value)
+    # A new founding date changes the eligibility results (new companies have no figures yet).
+    recompute_companies({detail[0].id for _p, action, detail in plan if action == "update" and "founded_on" in detail[1]})
 
 
 def _company_key(parsed: ParsedRow) -> str:
@@ -475,6 +478,8 @@ def _apply_designations(ctx: _Context, plan: list[tuple[ParsedRow, str, Any]]) -
             designation, changes = detail
             for name, value in changes.items():
                 setattr(designation, name, value)
+    # The current-stage table follows the imported rows in the same transaction.
+    refresh_company_stages({parsed.target.id for parsed, action, _ in plan if action in ("new", "update")})
 
 
 def _designation_key(parsed: ParsedRow) -> str:
@@ -540,6 +545,8 @@ def _apply_figures(ctx: _Context, plan: list[tuple[ParsedRow, str, Any]]) -> Non
             figures, changes = detail
             for name, value in changes.items():
                 setattr(figures, name, value)
+    # The stored candidate results follow the imported figures in the same transaction.
+    recompute_companies({parsed.target.id for parsed, action, _ in plan if action in ("new", "update")})
 
 
 def _figures_key(parsed: ParsedRow) -> str:

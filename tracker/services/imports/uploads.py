@@ -1,23 +1,30 @@
-"""Keeping an uploaded file between the dry run and the commit (instance/uploads/<random token>).
+"""Keeping an uploaded file between the dry run and the commit (the pending_upload table).
 
-The file is stored under a random token, with who uploaded it and as what kind; only that user can
-commit it, and the token is the only name ever built into a path (checked against a strict
-pattern, so no path traversal). Files left behind expire after a day.
+The file is stored in the database under a random token, with who uploaded it and as what kind,
+so the confirmation may reach any app process on any machine; only that user can commit it, and a
+token of the wrong shape is refused before any query. Files left behind expire after a day.
 """
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 import re
 import secrets
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
+from sqlalchemy import delete, select
+
+from tracker.clock import now
+from tracker.extensions import db
+from tracker.models import PendingUpload
 from tracker.services.errors import ServiceError
+from tracker.services.unit_of_work import unit_of_work
 
-MAX_AGE_SECONDS = 24 * 3600
+MAX_AGE = dt.timedelta(days=1)
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
+
+# `instance_path`, the first argument of each function below, is no longer read: the files live in
+# the database. It stays until tracker/imports/views.py stops passing it.
 
 
 @dataclass
@@ -31,53 +38,31 @@ class StoredUpload:
     data: bytes
 
 
-def _folder(instance_path: str) -> Path:
-    folder = Path(instance_path) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _expire(folder: Path) -> None:
-    cutoff = time.time() - MAX_AGE_SECONDS
-    for path in folder.glob("*"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except FileNotFoundError:
-            pass  # another process removed it first
-
-
-def save_upload(instance_path: str, *, data: bytes, filename: str, kind: str, user_id: int) -> str:
-    """Store the file and return its token."""
-    folder = _folder(instance_path)
-    _expire(folder)
+def save_upload(instance_path: str | None = None, *, data: bytes, filename: str, kind: str, user_id: int) -> str:
+    """Store the file and return its token; files older than a day are removed in the same unit of work."""
     token = secrets.token_urlsafe(24)  # 32 characters
-    (folder / f"{token}.data").write_bytes(data)
-    (folder / f"{token}.json").write_text(
-        json.dumps({"kind": kind, "filename": filename, "user_id": user_id}, ensure_ascii=False), encoding="utf-8"
-    )
+    with unit_of_work():
+        db.session.execute(delete(PendingUpload).where(PendingUpload.created_at < now() - MAX_AGE))
+        db.session.add(PendingUpload(token=token, user_id=user_id, kind=kind, filename=filename[:255], data=data))
     return token
 
 
-def load_upload(instance_path: str, token: str, user_id: int) -> StoredUpload:
-    """The stored file for `token` if this user uploaded it; otherwise a Chinese error."""
+def load_upload(instance_path: str | None, token: str, user_id: int) -> StoredUpload:
+    """The stored file for `token` if this user uploaded it within a day; otherwise a Chinese error."""
     if not isinstance(token, str) or not _TOKEN.match(token):
         raise ServiceError("导入文件已失效，请重新上传")
-    folder = _folder(instance_path)
-    try:
-        meta = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
-        data = (folder / f"{token}.data").read_bytes()
-    except (FileNotFoundError, ValueError):
-        raise ServiceError("导入文件已失效（可能已导入或已超过一天），请重新上传") from None
-    if meta.get("user_id") != user_id:
+    row = db.session.scalar(select(PendingUpload).where(PendingUpload.token == token,
+                                                        PendingUpload.created_at >= now() - MAX_AGE))
+    if row is None:
+        raise ServiceError("导入文件已失效（可能已导入或已超过一天），请重新上传")
+    if row.user_id != user_id:
         raise ServiceError("导入文件已失效，请重新上传")
-    return StoredUpload(token, meta["kind"], meta["filename"], meta["user_id"], data)
+    return StoredUpload(row.token, row.kind, row.filename, row.user_id, row.data)
 
 
-def discard_upload(instance_path: str, token: str) -> None:
+def discard_upload(instance_path: str | None, token: str) -> None:
     """Remove a stored file once it has been committed."""
     if not _TOKEN.match(token or ""):
         return
-    folder = _folder(instance_path)
-    for suffix in (".data", ".json"):
-        (folder / f"{token}{suffix}").unlink(missing_ok=True)
+    with unit_of_work():
+        db.session.execute(delete(PendingUpload).where(PendingUpload.token == token))

@@ -61,9 +61,9 @@ def _ready_candidate_ids(
     ids: set[int] = set()
     try:
         for rung in rules.INDICATOR_RUNGS[code]:
-            # max_missing=1 is the candidates page's default: the ranking kept for that page serves here too.
+            # The candidates page's stored results (its default list); ResultsPending while computed.
             filters = CandidateFilters(target_rung=rung, year=year, district=scope.district, max_missing=1)
-            keys = ranked(user, filters, on=as_of, cache_seconds=cache_seconds)
+            keys = ranked(user, filters, on=as_of)
             ids.update(k.company_id for k in keys if k.failed == 0 and k.unknown == 0)
     except ServiceError:
         return None

@@ -27,24 +27,30 @@ same Message-ID; an uncertain row is resent after the wait. Without MAIL_SERVER,
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
+import random
 import smtplib
 import socket
 import threading
+import sys
 import time
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
-from email.generator import BytesGenerator
+from functools import lru_cache
+from email import message_from_bytes
+from email.header import Header
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime, formataddr, parseaddr
-from io import BytesIO
 from typing import Callable
 
 # Delivery needs the app: the MAIL_* config, and the email templates rendered by Flask's Jinja.
-from flask import current_app, render_template
-from jinja2 import TemplateNotFound
+from flask import current_app
+from jinja2 import Template, TemplateNotFound
+from sqlalchemy import select
 
 from tracker import clock
 from tracker.config import longest_send_seconds
@@ -128,13 +134,21 @@ def base_url() -> str:
     return current_app.config["APP_BASE_URL"].rstrip("/")
 
 
-def _template(kind: str, ext: str) -> str:
-    name = f"emails/{kind}.{ext}"
-    try:
-        current_app.jinja_env.get_template(name)
-    except TemplateNotFound:
-        return f"emails/reminder.{ext}"
-    return name
+# Email templates resolved once per kind and app (a drain renders thousands of the same kind);
+# a worker picks up changed templates when it restarts, as it picks up changed code.
+_TEMPLATES: dict[tuple[int, str, str], Template] = {}
+
+
+def _template(kind: str, ext: str) -> Template:
+    key = (id(current_app.jinja_env), kind, ext)
+    found = _TEMPLATES.get(key)
+    if found is None:
+        try:
+            found = current_app.jinja_env.get_template(f"emails/{kind}.{ext}")
+        except TemplateNotFound:
+            found = current_app.jinja_env.get_template(f"emails/reminder.{ext}")
+        _TEMPLATES[key] = found
+    return found
 
 
 def render(notification: Notification, recipient: User) -> tuple[str, str, str]:
@@ -151,27 +165,73 @@ def render(notification: Notification, recipient: User) -> tuple[str, str, str]:
         "app_url": lambda path: root + (path or "/"),
     }
     subject = f"【科技企业培育】{text_rules.header_text(notification.title)}"  # a stored CR/LF never breaks the header
-    text = render_template(_template(notification.kind, "txt"), **context)
-    html = render_template(_template(notification.kind, "html"), **context)
+    current_app.update_template_context(context)  # what render_template adds (config, g, ...)
+    text = _template(notification.kind, "txt").render(context)
+    html = _template(notification.kind, "html").render(context)
     return subject, text, html
 
 
-def build_message(notification: Notification, recipient: User) -> EmailMessage:
-    """The MIME message (plain text + HTML alternative) with a Message-ID stable per row."""
+@dataclass(frozen=True)
+class Mail:
+    """A message ready for SMTP: its bytes as sent (CRLF line ends), envelope recipient, Message-ID."""
+
+    payload: bytes
+    recipient: str
+    message_id: str
+
+
+# The message's fixed parts. Bodies are always base64 (valid for any text, and what the email
+# package chose for Chinese text anyway); the boundary is random per message, as the email package makes it.
+_PART_HEADERS = {subtype: (f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+                           "Content-Transfer-Encoding: base64\r\n\r\n").encode("ascii")
+                 for subtype in ("plain", "html")}
+
+
+@lru_cache(maxsize=4096)
+def _folded(name: str, value: str) -> bytes:
+    """A header line as the email package's SMTP policy folds it (RFC 2047 words, CRLF). The same
+    sender and recipients come back in every message of a drain, so each is folded once."""
+    return SMTP.header_factory(name, value).fold(policy=SMTP).encode("ascii")
+
+
+def _base64_lines(text: str) -> bytes:
+    return base64.encodebytes(text.encode("utf-8")).replace(b"\n", b"\r\n")
+
+
+def compose(notification: Notification, recipient: User) -> Mail:
+    """The MIME message (plain text + HTML alternative, a Message-ID stable per row) as bytes.
+
+    Built directly rather than through EmailMessage, whose header parsing and refolding cost
+    about 10 ms a message (docs/benchmarks.md); `build_message` parses these bytes back for
+    whoever wants the object. The Subject is RFC 2047-encoded by email.header (a stored CR/LF
+    was already flattened by text_rules.header_text), the addresses folded once each.
+    """
     subject, text, html = render(notification, recipient)
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     domain = (parseaddr(sender)[1].rpartition("@")[2] or "tracker.local").strip() or "tracker.local"
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = formataddr((text_rules.header_text(recipient.name), recipient.email))  # a legacy CR/LF name never breaks the header
-    message["Date"] = format_datetime(now())
     # Stable per row: a copy sent again after a crash carries the same id, so clients can dedupe.
-    message["Message-ID"] = notification.message_id or f"<notification-{notification.id}@{domain}>"
-    message["X-Tracker-Notification"] = str(notification.id)
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    return message
+    message_id = notification.message_id or f"<notification-{notification.id}@{domain}>"
+    to = formataddr((text_rules.header_text(recipient.name), recipient.email))  # a legacy CR/LF name never breaks the header
+    boundary = f"==============={random.randrange(sys.maxsize)}==".encode("ascii")
+    payload = b"".join((
+        b"Subject: ", Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n").encode("ascii"), b"\r\n",
+        _folded("From", sender),
+        _folded("To", to),
+        f"Date: {format_datetime(now())}\r\n".encode("ascii"),
+        _folded("Message-ID", message_id),
+        f"X-Tracker-Notification: {notification.id}\r\n".encode("ascii"),
+        b"MIME-Version: 1.0\r\n",
+        b'Content-Type: multipart/alternative;\r\n boundary="', boundary, b'"\r\n\r\n',
+        b"--", boundary, b"\r\n", _PART_HEADERS["plain"], _base64_lines(text), b"\r\n",
+        b"--", boundary, b"\r\n", _PART_HEADERS["html"], _base64_lines(html), b"\r\n",
+        b"--", boundary, b"--\r\n",
+    ))
+    return Mail(payload, parseaddr(to)[1], message_id)
+
+
+def build_message(notification: Notification, recipient: User) -> EmailMessage:
+    """The message of `compose` as an EmailMessage (the .eml folder, tests)."""
+    return message_from_bytes(compose(notification, recipient).payload, policy=SMTP)
 
 
 # --------------------------------------------------------------------------------------------
@@ -294,13 +354,6 @@ def _connect(timeouts: Timeouts) -> tuple[smtplib.SMTP, _Deadline]:
     return smtp, deadline
 
 
-def _flatten(message: EmailMessage) -> bytes:
-    """The message as sent: CRLF line ends, as smtplib's send_message flattens it (no Bcc is used)."""
-    out = BytesIO()
-    BytesGenerator(out).flatten(message, linesep="\r\n")
-    return out.getvalue()
-
-
 def _transact(smtp: smtplib.SMTP, deadline: _Deadline, timeouts: Timeouts, sender: str, recipient: str,
               payload: bytes, still_mine: Callable[[], bool] | None) -> None:
     """One SMTP mail transaction with a timeout per phase (RFC 5321 §4.5.3.2)."""
@@ -356,13 +409,13 @@ def _rset(smtp: smtplib.SMTP) -> None:
         pass
 
 
-def send_smtp(message: EmailMessage, still_mine: Callable[[], bool] | None = None) -> None:
+def send_smtp(mail: Mail, still_mine: Callable[[], bool] | None = None) -> None:
     """Send over SMTP; raises TemporaryFailure, PermanentFailure, AmbiguousOutcome or ClaimLost."""
     config = current_app.config
     timeouts = Timeouts.from_config(config)
     sender = parseaddr(config["MAIL_DEFAULT_SENDER"])[1]
-    recipient = parseaddr(message["To"])[1]
-    payload = _flatten(message)
+    recipient = mail.recipient
+    payload = mail.payload
     shared = _SHARED.get()
     smtp = None
     deadline = None
@@ -422,13 +475,13 @@ def _drop(shared: _SharedConnection | None, smtp: smtplib.SMTP | None) -> None:
         smtp.close()
 
 
-def deliver(message: EmailMessage, notification_id: int, still_mine: Callable[[], bool] | None = None) -> None:
+def deliver(mail: Mail, notification_id: int, still_mine: Callable[[], bool] | None = None) -> None:
     """SMTP when MAIL_SERVER is set, else an .eml file in MAIL_FOLDER (the embedded default)."""
     if current_app.config.get("MAIL_SERVER"):
-        send_smtp(message, still_mine)
+        send_smtp(mail, still_mine)
     else:
         try:
-            write_eml(message, notification_id)
+            write_eml(message_from_bytes(mail.payload, policy=SMTP), notification_id)
         except OSError as exc:
             raise TemporaryFailure(f"无法写入邮件目录：{exc!r}") from exc
 
@@ -449,7 +502,7 @@ class _Unrenderable(Exception):
     """The row's email could not be rendered (a template error): it fails, the others go on."""
 
 
-def _prepare(notification_id: int, token: str) -> tuple[EmailMessage, int] | Outcome:
+def _prepare(notification_id: int, token: str) -> tuple[Mail, int] | Outcome:
     """The message of a claimed row and its attempt count, or the outcome when there is none to send."""
     row = db.session.get(Notification, notification_id, populate_existing=True)
     if row is None:
@@ -459,7 +512,7 @@ def _prepare(notification_id: int, token: str) -> tuple[EmailMessage, int] | Out
         _finish(notification_id, token, status=SKIPPED, last_error="收件人账号已停用或没有邮箱")
         return Outcome("skipped")
     try:
-        return build_message(row, user), row.attempts
+        return compose(row, user), row.attempts
     except Exception as exc:  # noqa: BLE001  (a template error fails this row only)
         raise _Unrenderable(repr(exc)) from exc
 
@@ -475,7 +528,6 @@ def _send_one(notification_id: int) -> Outcome:
     token = claim(notification_id)
     if token is None:
         return Outcome("not_claimed")
-    config = current_app.config
     try:
         # Reading and rendering is one unit that ends before the SMTP conversation starts: no
         # database transaction stays open while a mail server takes its time.
@@ -488,13 +540,31 @@ def _send_one(notification_id: int) -> Outcome:
     if isinstance(prepared, Outcome):
         return prepared
     message, attempts = prepared
-    message_id = message["Message-ID"]
-    timeouts = Timeouts.from_config(config)
+    rest = _rest_of_send()
+    return _attempt(notification_id, token, message, attempts,
+                    lambda: claims.holds(notification_id, token, rest),
+                    lambda message_id: _finish(notification_id, token, **_sent(message_id)))
+
+
+def _rest_of_send() -> float:
     # Before DATA: the claim must still be ours with DATA, the text and the final reply inside it.
-    rest = 2 * timeouts.command + timeouts.data
+    timeouts = Timeouts.from_config(current_app.config)
+    return 2 * timeouts.command + timeouts.data
+
+
+def _sent(message_id: str) -> dict:
+    return dict(status=SENT, message_id=message_id, sent_at=db_now(), next_attempt_at=None, last_error=None)
+
+
+def _attempt(notification_id: int, token: str, mail: Mail, attempts: int,
+             still_mine: Callable[[], bool], record_sent: Callable[[str], object]) -> Outcome:
+    """Deliver a claimed row's message and record its outcome; "sent" through `record_sent`
+    (at once for a single send, batched by a drain). Never raises for a delivery problem."""
+    config = current_app.config
+    message_id = mail.message_id
     try:
         try:
-            deliver(message, notification_id, lambda: claims.holds(notification_id, token, rest))
+            deliver(mail, notification_id, still_mine)
         except (TemporaryFailure, PermanentFailure, AmbiguousOutcome, ClaimLost):
             raise
         except Exception as exc:  # noqa: BLE001  (unexpected: retried, and failed after MAIL_MAX_ATTEMPTS)
@@ -523,8 +593,7 @@ def _send_one(notification_id: int) -> Outcome:
         _finish(notification_id, token, status=FAILED, message_id=message_id, last_error=str(exc))
         log.warning("notification %s: permanent failure: %s", notification_id, exc)
         return Outcome("failed", error=str(exc))
-    _finish(notification_id, token, status=SENT, message_id=message_id, sent_at=db_now(), next_attempt_at=None,
-            last_error=None)
+    record_sent(message_id)
     return Outcome("sent")
 
 
@@ -536,38 +605,129 @@ def _duration(seconds: float) -> str:
     return f"{seconds:g} 秒"
 
 
-def drain(time_budget: float | None = None, batch: int = 100) -> dict[str, int]:
+def drain(time_budget: float | None = None, batch: int | None = None) -> dict[str, int]:
     """Send every row that can be claimed now (the periodic safety net and `flask reminders send`).
 
-    The budget is checked before each message, and each send is cut off at the longest possible
-    send (the SMTP phase timeouts), so a drain overruns its budget by at most one send. Rows
-    waiting for their backoff or their uncertain wait are not due (database clock) and are left.
+    Rows are claimed `batch` (MAIL_BATCH_SIZE) at a time in one statement, read and rendered in
+    one unit of work, sent over one SMTP connection, and their "sent" outcomes recorded together
+    (see `_EmailBatches`). The budget is checked before each message, and each send is cut off at
+    the longest possible send (the SMTP phase timeouts), so a drain overruns its budget by at most
+    one send; the claimed rows it did not get to are given back at once. Rows waiting for their
+    backoff or their uncertain wait are not due (database clock) and are left.
     """
     with reused_connection():
-        return _drain(time_budget, batch)
+        return claims.drain(_EmailBatches(batch), time_budget, monotonic, log)
 
 
-def _drain(time_budget: float | None, batch: int) -> dict[str, int]:
-    started = monotonic()
-    counts: dict[str, int] = {}
-    tried: set[int] = set()
+class _EmailBatches:
+    """The SMTP side of a drain (claims.drain): batches claimed, rendered and recorded together.
 
-    def spent() -> bool:
-        return time_budget is not None and monotonic() - started >= time_budget
+    Guarantees, beside those of a single send: the claim is checked against the database right
+    before each DATA, as for one row (a lease run short is renewed while the batch is still ours);
+    the "sent" outcomes are held in memory for at most MAIL_BATCH_RECORD_EVERY messages or
+    MAIL_BATCH_RECORD_SECONDS, and never across a send that could outlast the batch's lease. So a
+    worker killed after the server's 250 re-sends, after the lease, at most the messages accepted
+    since the last record (≤ MAIL_BATCH_RECORD_EVERY), each once, with the same Message-ID; the
+    rows it had claimed but not tried come back after the lease, unsent.
+    """
 
-    while not spent():
-        ids = [i for i in due_ids(batch) if i not in tried]
-        if not ids:
-            break
-        for notification_id in ids:
-            if spent():
-                return counts
-            tried.add(notification_id)
-            try:
-                outcome = send_one(notification_id).status
-            except Exception:  # noqa: BLE001  (e.g. the database blinked: the lease brings it back)
-                # Every write of send_one is a unit of work that has rolled itself back already.
-                log.exception("sending notification %s failed unexpectedly", notification_id)
-                outcome = "error"
-            counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
+    def __init__(self, size: int | None):
+        config = current_app.config
+        self.size = max(1, int(size or config.get("MAIL_BATCH_SIZE", 100)))
+        self.every = max(1, int(config.get("MAIL_BATCH_RECORD_EVERY", 50)))
+        self.seconds = float(config.get("MAIL_BATCH_RECORD_SECONDS", 0.2))
+        self.lease = lease_seconds()
+        self.longest = longest_send_seconds(config)
+        self.rest = _rest_of_send()
+        self.after = 0  # one pass in id order: a row is tried at most once per drain
+        self.token = ""
+        self.prepared: dict[int, tuple[Mail, int] | Outcome] = {}
+        self.sent: dict[int, dict] = {}  # accepted by the server, not yet recorded: id -> its columns
+        self.held_since = 0.0
+        self.lease_until = 0.0  # a lower bound of the batch's lease end, on this process's stopwatch
+
+    def take(self, tried: set[int]) -> list[int]:
+        self.record()
+        started = time.monotonic()
+        batch = claims.claim_batch(self.size, self.lease, EMAIL_ONLY, after=self.after)
+        if not batch.ids:
+            return []
+        self.after, self.token, self.lease_until = batch.ids[-1], batch.token, started + self.lease
+        self.prepared = self._prepare(batch)
+        return batch.ids
+
+    def _prepare(self, batch: claims.Batch) -> dict[int, tuple[Mail, int] | Outcome]:
+        """Every row of the batch and its recipient in two queries, each rendered; rows without a
+        message to send are recorded at once."""
+        prepared: dict[int, tuple[Mail, int] | Outcome] = {}
+        skipped: dict[int, dict] = {}
+        broken: dict[int, str] = {}
+        with unit_of_work():
+            rows = db.session.scalars(select(Notification).where(Notification.id.in_(batch.ids))
+                                      .execution_options(populate_existing=True)).all()
+            users = {u.id: u for u in db.session.scalars(
+                select(User).where(User.id.in_({r.recipient_id for r in rows if r.recipient_id})))}
+            for row in rows:
+                user = users.get(row.recipient_id)
+                if user is None or not user.active or not user.email:
+                    skipped[row.id] = {}
+                    prepared[row.id] = Outcome("skipped")
+                    continue
+                try:
+                    prepared[row.id] = (compose(row, user), row.attempts)
+                except Exception as exc:  # noqa: BLE001  (a template error fails this row only)
+                    log.exception("rendering notification %s failed", row.id)
+                    broken[row.id] = repr(exc)
+                    prepared[row.id] = Outcome("failed", error=repr(exc))
+        tries = int(current_app.config.get("MAIL_FINISH_TRIES", 3))
+        claims.finish_batch(batch.token, skipped, tries=tries, claim_token=None, status=SKIPPED,
+                            last_error="收件人账号已停用或没有邮箱")
+        for notification_id, error in broken.items():
+            _finish(notification_id, batch.token, status=FAILED, last_error=f"邮件模板错误：{error}")
+        for notification_id in batch.ids:
+            prepared.setdefault(notification_id, Outcome("not_claimed"))  # deleted since it was claimed
+        return prepared
+
+    def send(self, notification_id: int) -> str:
+        prepared = self.prepared.pop(notification_id)
+        if isinstance(prepared, Outcome):
+            return prepared.status
+        # Held outcomes never wait across a send that could outlast the lease, nor beyond their limits.
+        if self.sent and (len(self.sent) >= self.every or time.monotonic() - self.held_since >= self.seconds
+                          or self.lease_until - time.monotonic() < self.longest + self.seconds):
+            self.record()
+        message, attempts = prepared
+        token = self.token
+        return _attempt(notification_id, token, message, attempts, lambda: self._still_mine(notification_id),
+                        lambda message_id: self._hold(notification_id, message_id)).status
+
+    def _still_mine(self, notification_id: int) -> bool:
+        if claims.holds(notification_id, self.token, self.rest):
+            return True
+        # Too little lease left for the rest of this send: extend the batch while it is still ours.
+        started = time.monotonic()
+        if not claims.renew(self.token, self.lease):
+            return False
+        self.lease_until = started + self.lease
+        return claims.holds(notification_id, self.token, self.rest)
+
+    def _hold(self, notification_id: int, message_id: str) -> None:
+        if not self.sent:
+            self.held_since = time.monotonic()
+        self.sent[notification_id] = {"message_id": message_id}
+
+    def record(self) -> None:
+        """Record the held "sent" outcomes in one statement (retried on a fresh connection)."""
+        if not self.sent:
+            return
+        held, self.sent = self.sent, {}
+        claims.finish_batch(self.token, held, tries=int(current_app.config.get("MAIL_FINISH_TRIES", 3)),
+                            claim_token=None, status=SENT, sent_at=db_now(), next_attempt_at=None, last_error=None)
+
+    def give_back(self, ids: list[int]) -> None:
+        self.record()
+        claims.release([i for i in ids if not isinstance(self.prepared.get(i), Outcome)], self.token)
+        self.prepared = {}
+
+    def close(self) -> None:
+        self.record()

@@ -417,27 +417,25 @@ def _send_one(notification_id: int) -> Outcome:
 
 def drain(time_budget: float | None = None, batch: int = 100) -> dict[str, int]:
     """Send every messaging-channel row that can be claimed now; rows waiting for a robot slot stay queued."""
-    started = monotonic()
-    counts: dict[str, int] = {}
-    tried: set[int] = set()
-
-    def spent() -> bool:
-        return time_budget is not None and monotonic() - started >= time_budget
-
     with reused_client():
-        while not spent():
-            with unit_of_work():
-                ids = [i for i in claims.due_ids(batch, MESSENGER_CHANNELS) if i not in tried]
-            if not ids:
-                break
-            for notification_id in ids:
-                if spent():
-                    return counts
-                tried.add(notification_id)
-                try:
-                    outcome = _send_one(notification_id).status
-                except Exception:  # noqa: BLE001  (e.g. the database blinked: the lease brings it back)
-                    log.exception("sending notification %s failed unexpectedly", notification_id)
-                    outcome = "error"
-                counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
+        return claims.drain(_OneByOne(batch), time_budget, monotonic, log)
+
+
+class _OneByOne:
+    """The messaging side of a drain (claims.drain): due rows listed, each claimed as it is sent."""
+
+    def __init__(self, batch: int):
+        self.batch = batch
+
+    def take(self, tried: set[int]) -> list[int]:
+        with unit_of_work():
+            return [i for i in claims.due_ids(self.batch, MESSENGER_CHANNELS) if i not in tried]
+
+    def send(self, notification_id: int) -> str:
+        return _send_one(notification_id).status
+
+    def give_back(self, ids: list[int]) -> None:
+        """Nothing to give back: these rows were listed, not claimed."""
+
+    def close(self) -> None:
+        """Every outcome is recorded as it is known."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Links in notifications are app paths built from the URL map, also where no request exists
 # (the sweep runs in workers and the CLI).
@@ -73,19 +74,27 @@ def path_for(endpoint: str, fallback: str = "/", **values) -> str:
     """An app path for an endpoint without a request; `fallback` if the endpoint is not registered."""
     if endpoint not in current_app.view_functions:
         return fallback
-    adapter = current_app.url_map.bind("localhost", script_name="/")
-    return adapter.build(endpoint, values)
+    return _adapter(current_app.url_map).build(endpoint, values)
+
+
+@lru_cache(maxsize=8)
+def _adapter(url_map):
+    # Bound once per URL map: a sweep builds a link for each of 100,000+ reminders.
+    return url_map.bind("localhost", script_name="/")
 
 
 def new_row(user: UserInfo, kind: str, subject_key: str, period: str, title: str, *, body: str = "",
             link: str | None = None, urgent: bool = False, company_id: int | None = None,
-            payload: dict | None = None, created: dt.datetime) -> dict:
+            payload: dict | None = None, created: dt.datetime, choices: dict | None = None) -> dict:
     """The values of one outbox row for `user` (its `email` row, also the one shown in the app), with
-    whether it is emailed; under "_extra" the rows of the other channels the user chose (企业微信)."""
-    wanted = rules.email_wanted(kind, urgent, user.notify_mode, user.digest_opt_out)
-    mode = channel_rules.mode_for(kind, user.role, user.preferences, user.role_defaults or {})
-    chosen = channel_rules.delivery(mode, wanted, has_email=user.email is None or bool(user.email),
-                                    wecom_ready=bool(user.wecom_userid) and wecom_configured())
+    whether it is emailed; under "_extra" the rows of the other channels the user chose (企业微信).
+    `choices`: a dict kept by a caller making many rows, so each (user, kind, urgent) is decided once."""
+    key = (user.id, kind, urgent)
+    chosen = choices.get(key) if choices is not None else None
+    if chosen is None:
+        chosen = _channels(user, kind, urgent)
+        if choices is not None:
+            choices[key] = chosen
     row = dict(
         recipient_id=user.id, kind=kind, subject_key=subject_key, period=period, company_id=company_id,
         title=title[:255], body=body, link=link, payload=payload, urgent=urgent, email_wanted=chosen.email,
@@ -96,6 +105,13 @@ def new_row(user: UserInfo, kind: str, subject_key: str, period: str, title: str
     if chosen.wecom:
         row["_extra"] = [{**row, "channel": WECOM_APP, "email_wanted": True, "status": PENDING, "last_error": None}]
     return row
+
+
+def _channels(user: UserInfo, kind: str, urgent: bool):
+    wanted = rules.email_wanted(kind, urgent, user.notify_mode, user.digest_opt_out)
+    mode = channel_rules.mode_for(kind, user.role, user.preferences, user.role_defaults or {})
+    return channel_rules.delivery(mode, wanted, has_email=user.email is None or bool(user.email),
+                                  wecom_ready=bool(user.wecom_userid) and wecom_configured())
 
 
 def _flat(rows: list[dict]) -> list[dict]:
@@ -116,7 +132,12 @@ def dialect_insert(model):
 def insert_notifications(rows: list[dict]) -> list[tuple[int, bool]]:
     """INSERT outbox rows (with their other channels' rows), skipping any whose key exists;
     (id, email_wanted) of the rows added — `email_wanted` there means "to be delivered"."""
-    added: list[tuple[int, bool]] = []
+    return [(row[0], bool(row[1])) for row in insert_returning(rows)]
+
+
+def insert_returning(rows: list[dict], *columns) -> list:
+    """INSERT outbox rows as `insert_notifications` does; for each row added (id, email_wanted, *columns)."""
+    added: list = []
     rows = _flat(rows)
     # One compiled statement executed with many parameter sets: SQLAlchemy batches them into
     # multi-row INSERT ... RETURNING itself ("insertmanyvalues"), which is far cheaper than
@@ -124,11 +145,10 @@ def insert_notifications(rows: list[dict]) -> list[tuple[int, bool]]:
     statement = (
         dialect_insert(Notification)
         .on_conflict_do_nothing(index_elements=UNIQUE_KEY)
-        .returning(Notification.id, Notification.email_wanted)
+        .returning(Notification.id, Notification.email_wanted, *columns)
     )
     for start in range(0, len(rows), EXECUTE_CHUNK):
-        chunk = rows[start:start + EXECUTE_CHUNK]
-        added += [(row[0], bool(row[1])) for row in db.session.execute(statement, chunk).all()]
+        added += db.session.execute(statement, rows[start:start + EXECUTE_CHUNK]).all()
     return added
 
 

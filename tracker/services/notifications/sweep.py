@@ -20,7 +20,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from tracker import clock
 from tracker.extensions import db
@@ -33,7 +33,7 @@ from tracker.services.calendar import windows as tech_sme_windows
 from tracker.services.errors import ServiceError
 from tracker.services.notifications import digests, queries, robots, runs
 from tracker.services.notifications.rows import (
-    UserInfo, active_users, insert_notifications, new_row, path_for, queue_emails,
+    UserInfo, active_users, insert_notifications, insert_returning, new_row, path_for, queue_emails,
 )
 from tracker.services.notifications.settings import batch_threshold, policy
 from tracker.services.unit_of_work import use_case
@@ -41,7 +41,7 @@ from tracker.services.visits.due import due_visits
 
 log = logging.getLogger("tracker.reminders")
 
-INSERT_CHUNK = 500  # ids per IN list when reading back or merging a sweep's rows
+MERGE_CHUNK = 10_000  # ids per IN list when marking a sweep's merged rows (bound parameters stay few)
 
 
 def due_reminders(today: dt.date, pol: ReminderPolicy | None = None) -> list[Reminder]:
@@ -89,13 +89,15 @@ def rows_for(reminders: list[Reminder], users: dict[int, UserInfo]) -> list[dict
             admins.append(u.id)
     created = clock.now()
     rows: dict[tuple, dict] = {}
+    choices: dict = {}  # each (user, kind, urgent) decided once: a sweep makes 100,000+ rows for ~1,000 users
     for r in reminders:
         link = _link(r)
         for user_id in _recipients(r.recipient, users, managers, admins):
             key = (user_id, r.kind, r.subject_key, r.period)
             if key not in rows:
                 rows[key] = new_row(users[user_id], r.kind, r.subject_key, r.period, r.title, body=r.body, link=link,
-                                    urgent=r.urgent, company_id=r.company_id, payload=r.payload, created=created)
+                                    urgent=r.urgent, company_id=r.company_id, payload=r.payload, created=created,
+                                    choices=choices)
     return [rows[k] for k in sorted(rows)]  # one order everywhere: concurrent sweeps never deadlock
 
 
@@ -120,8 +122,7 @@ def sweep(today: dt.date | None = None) -> SweepResult:
     reminders = due_reminders(today, policy())
     users = active_users()
     rows = rows_for(reminders, users)
-    added = insert_notifications(rows)
-    added = _batch_floods(added, users, today)
+    added = _batch_floods(insert_returning(rows, *_FLOOD_COLUMNS), users, today)
     runs.record_run(runs.DAILY, today.isoformat(), len(added))
     queue_emails(added)
     robots.daily_summaries(today, reminders)  # each robot's district summary, once a day (robot key)
@@ -129,45 +130,44 @@ def sweep(today: dt.date | None = None) -> SweepResult:
     return SweepResult(today, due=len(rows), created=len(added), emailed=sum(1 for _, w in added if w))
 
 
-def _batch_floods(added: list[tuple[int, bool]], users: dict[int, UserInfo], today: dt.date) -> list[tuple[int, bool]]:
+# What merging needs of each row added, returned by its INSERT (no reading back 100,000 rows).
+_FLOOD_COLUMNS = (Notification.recipient_id, Notification.title, Notification.link, Notification.urgent)
+
+
+def _batch_floods(inserted: list, users: dict[int, UserInfo], today: dt.date) -> list[tuple[int, bool]]:
     """Many new emails for one person in one sweep become one summary email (汇总提醒).
 
-    The reminders stay in the app one by one; only their emails are merged. Runs before the
-    commit, so no worker can have picked any of them. The summary's period carries its first row's
-    id: a later sweep's summary never collides with it, and two concurrent sweeps never share rows.
+    `inserted`: (id, email_wanted, recipient_id, title, link, urgent) of each row added. The
+    reminders stay in the app one by one; only their emails are merged. Runs before the commit,
+    so no worker can have picked any of them. The summary's period carries its first row's id: a
+    later sweep's summary never collides with it, and two concurrent sweeps never share rows.
     """
+    added = [(row[0], bool(row[1])) for row in inserted]
     threshold = batch_threshold()
-    emailed = [i for i, wanted in added if wanted]
+    emailed = sorted((row for row in inserted if row[1]), key=lambda row: row[0])
     if not threshold or len(emailed) < threshold:
         return added
-    rows = []
-    for start in range(0, len(emailed), INSERT_CHUNK):  # bounded IN lists: a city sweep adds 100,000+
-        rows += db.session.execute(
-            select(Notification.id, Notification.recipient_id, Notification.title, Notification.link, Notification.urgent)
-            .where(Notification.id.in_(emailed[start:start + INSERT_CHUNK]))
-        ).all()
-    rows.sort(key=lambda r: r.id)
     by_user: dict[int, list] = defaultdict(list)
-    for row in rows:
-        by_user[row.recipient_id].append(row)
+    for row in emailed:
+        by_user[row[2]].append(row)
     merged: set[int] = set()
     summaries = []
     created = clock.now()
     for user_id, items in by_user.items():
         if len(items) < threshold:
             continue
-        merged.update(r.id for r in items)
-        urgent = sum(1 for r in items if r.urgent)
-        payload = {"items": [{"title": r.title, "link": r.link, "urgent": r.urgent} for r in items[:100]], "total": len(items)}
+        merged.update(r[0] for r in items)
+        urgent = sum(1 for r in items if r[5])
+        payload = {"items": [{"title": r[3], "link": r[4], "urgent": r[5]} for r in items[:100]], "total": len(items)}
         title = f"今日新增 {len(items)} 条提醒" + (f"（其中紧急 {urgent} 条）" if urgent else "")
-        summaries.append(new_row(users[user_id], rules.REMINDER_BATCH, "sweep", f"{today.isoformat()}/{items[0].id}", title,
+        summaries.append(new_row(users[user_id], rules.REMINDER_BATCH, "sweep", f"{today.isoformat()}/{items[0][0]}", title,
                                  link=path_for("notifications.index"), urgent=True, payload=payload, created=created))
     if not merged:
         return added
     merged_ids = sorted(merged)
-    for start in range(0, len(merged_ids), INSERT_CHUNK):
+    for start in range(0, len(merged_ids), MERGE_CHUNK):
         db.session.execute(
-            update(Notification).where(Notification.id.in_(merged_ids[start:start + INSERT_CHUNK]))
+            update(Notification).where(Notification.id.in_(merged_ids[start:start + MERGE_CHUNK]))
             .values(email_wanted=False, status=SKIPPED, last_error="已合并到汇总提醒邮件")
             .execution_options(synchronize_session=False)
         )
@@ -252,8 +252,7 @@ def _sweep_past_day(day: dt.date, today: dt.date) -> SweepResult:
     kept = rules.still_true_today(past, due_reminders(today, pol))
     users = active_users()
     rows = rows_for(kept, users)
-    added = insert_notifications(rows)
-    added = _batch_floods(added, users, day)
+    added = _batch_floods(insert_returning(rows, *_FLOOD_COLUMNS), users, day)
     runs.record_run(runs.DAILY, day.isoformat(), len(added))
     queue_emails(added)
     log.info("reminder catch-up %s (today %s): %d due then, %d still true, %d new rows", day, today, len(past), len(kept), len(added))

@@ -38,8 +38,10 @@ from tracker.rules.districts import DISTRICT_NAMES, DISTRICTS, INDUSTRIES
 from tracker.rules.ladder import default_valid_until
 from tracker.services.accompaniment import demo as accompaniment_demo
 from tracker.services.attractions import demo as attraction_demo
+from tracker.services.candidates import results as candidate_results
 from tracker.services.policies import demo as policy_demo
 from tracker.services.support import demo as support_demo
+from tracker.services.stages import rebuild_company_stages
 from tracker.services.unit_of_work import unit_of_work
 from tracker.services.visits import demo as follow_up_case_demo
 from werkzeug.security import generate_password_hash
@@ -210,6 +212,10 @@ def generate(companies: int = DEFAULT_COMPANIES, seed: int = 2027, reference: dt
     with unit_of_work():
         counts = _build_city(companies, seed, ref)
         counts.features = _feature_demos(random.Random(seed + 1), ref)
+        # The current-stage table for the day the lists are read (today), as the nightly task would.
+        rebuild_company_stages(today())
+    # The candidates page's stored results for this and next evaluation year, as a worker would.
+    candidate_results.recompute_all((today().year, today().year + 1))
     if db.engine.dialect.name == "postgresql":
         # Rows went in with explicit ids: move each id sequence past them, or the next ordinary
         # INSERT collides with a demo row.
