@@ -27,11 +27,12 @@ def _args() -> tuple[str | None, int]:
 
 def company_activity_card(company) -> dict:
     """What the company page's card shows: the open 诉求 and latest visits first (a phone shows them
-    before the long history), then the stream's first page of the chosen kind."""
+    before the long history), then the stream's first page of the chosen kind. `company` is the
+    page's, scoped to the user already (companies.show), so it is not looked up again."""
     kind, page = _args()
     return dict(
         kinds=activity.KIND_NAMES, kind=kind,
-        page=activity.company_activity(current_user, company.id, kind=kind, page=page, per_page=CARD_SIZE),
+        page=activity.activity_page(company.id, kind=kind, page=page, per_page=CARD_SIZE),
         open_follow_ups=fu_service.open_for_company(current_user, company.id, limit=5),
         recent_visits=visit_service.recent_for_company(current_user, company.id, limit=3),
     )
@@ -48,6 +49,6 @@ def company(company_id: int):
     """The whole stream of one company, PAGE_SIZE at a time."""
     found = get_company_for(current_user, company_id, db.session)
     kind, page = _args()
-    stream = activity.company_activity(current_user, found.id, kind=kind, page=page, per_page=PAGE_SIZE)
+    stream = activity.activity_page(found.id, kind=kind, page=page, per_page=PAGE_SIZE)
     return render_template("companies/activity.html", company=found, page=stream, kind=kind,
                            kinds=activity.KIND_NAMES)

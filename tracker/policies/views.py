@@ -235,8 +235,9 @@ def delete(policy_id: int):
 # --- the company page's card ---------------------------------------------------------------------
 
 def _company_section(user, company):
-    """Card on the company page: the policies it can claim this year and last, and its claims."""
-    items = company_view.company_policies(user, company.id, entitlements.digest_years(today()))
+    """Card on the company page: the policies it can claim this year and last, and its claims.
+    The page has scoped `company` to `user` already (companies.show): it is not looked up again."""
+    items = company_view.policies_of_company(company, entitlements.digest_years(today()))
     if not items:
         return ""
     return Markup(render_template("policies/_company_section.html", items=items, company=company,
