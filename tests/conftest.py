@@ -112,7 +112,6 @@ def base_config(database_url: str) -> dict:
     """Test configuration; tests that need Celery or mail add to it."""
     return {
         "TESTING": True,
-        "CANDIDATES_CACHE_SECONDS": 0,
         "INDICATOR_CACHE_SECONDS": 0,
         "APP_ENV": "test",
         "SECRET_KEY": "test-secret-key-not-for-production",

@@ -17,7 +17,7 @@ TRACKER = ROOT / "tracker"
 SERVICES = TRACKER / "services"
 
 # The shared kernel: the only modules allowed directly in tracker/services/ (features are sub-packages).
-SERVICE_KERNEL = {"__init__", "audit", "caching", "errors", "exports", "pagination", "scoping", "stages", "unit_of_work"}
+SERVICE_KERNEL = {"__init__", "audit", "caching", "errors", "exports", "pagination", "scoping", "stages", "unit_of_work", "upsert"}
 
 # Modules that commit on their own, each for a stated reason (everything else commits through
 # tracker/services/unit_of_work.py).

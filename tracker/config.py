@@ -223,8 +223,10 @@ def from_environment() -> dict:
         "IMPORT_MAX_UNCOMPRESSED": _int("IMPORT_MAX_UNCOMPRESSED", 50 * 1024 * 1024),
         "IMPORT_MAX_ENTRIES": _int("IMPORT_MAX_ENTRIES", 1000),
         "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 200_000),
-        "CANDIDATES_CACHE_SECONDS": _int("CANDIDATES_CACHE_SECONDS", 600),
         "INDICATOR_CACHE_SECONDS": _int("INDICATOR_CACHE_SECONDS", 300),
+        # Up to this many companies to evaluate, a missing or stale set of stored candidate results is
+        # computed in the request; above it, by a worker while the page shows the progress.
+        "CANDIDATE_RESULTS_INLINE_LIMIT": _int("CANDIDATE_RESULTS_INLINE_LIMIT", 2000),
         # Per-request figures (tracker/web/timing.py): a Server-Timing header (app and SQL time, statement
         # count) on every response, and a log line for requests slower than SLOW_REQUEST_MS (0: none).
         "SERVER_TIMING": _bool("SERVER_TIMING", False),

@@ -20,6 +20,9 @@ def beat_schedule() -> dict:
         "monthly-reports": {"task": "workers.tasks.monthly_reports", "schedule": crontab(hour=8, minute=0, day_of_month="1")},
         # The current-stage table moves to the new day (until then lists compute stages themselves).
         "rebuild-stages": {"task": "workers.tasks.rebuild_stages", "schedule": crontab(hour=0, minute=5)},
+        # The candidates page's stored results for this and next year (a new year, new thresholds).
+        "prepare-candidate-results": {"task": "workers.tasks.prepare_candidate_results",
+                                      "schedule": crontab(hour=0, minute=20)},
         # The safety net of the outbox: rows whose publish failed or whose task was lost.
         "send-pending": {"task": "workers.tasks.send_pending", "schedule": crontab(minute="*"),
                          "options": {"expires": 55}},

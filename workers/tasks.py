@@ -75,6 +75,17 @@ def rebuild_stages(today_iso: str | None = None) -> int:
     return rebuild_company_stages(_day(today_iso))
 
 
+@shared_task(name="workers.tasks.prepare_candidate_results", **_SWEEP_RETRY)
+def prepare_candidate_results() -> int:
+    """Just after midnight: every rung's stored results for this and next evaluation year exist and
+    match today's thresholds, so the first page load of a new year (when "next year" moves on) or
+    after a new year's thresholds take effect finds them ready. Sets that are ready cost one query;
+    a missing or stale one is computed here in a small city, else queued set by set. The sets
+    still being computed (0 when everything was ready or computed here)."""
+    states = candidate_results.ensure_years()
+    return sum(1 for state in states.values() if not state.ready)
+
+
 @shared_task(name="workers.tasks.compute_candidate_results", **_SWEEP_RETRY)
 def compute_candidate_results(target_rung: str, year: int) -> int:
     """Compute one (rung, year) set of the candidates page's stored results (queued by the page

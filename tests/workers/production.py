@@ -16,6 +16,7 @@ import re
 import secrets
 import shelve
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -134,6 +135,11 @@ class Browser:
         finally:
             connection.close()
 
+    def occupy(self, path: str) -> "Occupant":
+        """Keep one app process busy: a request whose headers are not finished yet, which the sync
+        gunicorn worker that accepted it waits on (so the next connections go to the others)."""
+        return Occupant(self.port, path)
+
     def login(self, email: str, password: str, path: str = "/login") -> int:
         """GET the login form for its CSRF token, POST it; the status of the POST (302: signed in)."""
         status, _, page = self.request("GET", path)
@@ -143,6 +149,26 @@ class Browser:
         status, _, _ = self.request("POST", path, {"csrf_token": token.group(1), "email": email,
                                                        "password": password})
         return status
+
+
+class Occupant:
+    """A GET sent up to its last header line; `release()` finishes it and reads the answer."""
+
+    def __init__(self, port: int, path: str):
+        self.path = path
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=15)
+        self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: {USER_AGENT}\r\n".encode())
+
+    def release(self) -> int:
+        """Finish the request; its status."""
+        try:
+            self.sock.sendall(b"Connection: close\r\n\r\n")
+            answer = b""
+            while chunk := self.sock.recv(65536):
+                answer += chunk
+            return int(answer.split(b" ", 2)[1])
+        finally:
+            self.sock.close()
 
 
 def multipart(form: dict, files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:

@@ -1,7 +1,7 @@
 """数据导入: upload → dry-run report → 确认导入 in a chosen mode → result. Administrators only.
 
-The dry run writes nothing to the database; the file waits under instance/uploads/<token> until
-the administrator who uploaded it confirms (or a day passes).
+The dry run imports nothing; the file waits in the pending_upload table under a random token until
+the administrator who uploaded it confirms (or a day passes), so any app process may take the commit.
 """
 
 from __future__ import annotations
@@ -56,8 +56,7 @@ def index():
     )
     commit_form = None
     if report.fatal is None:
-        token = save_upload(current_app.instance_path, data=data, filename=filename, kind=form.kind.data,
-                            user_id=current_user.id)
+        token = save_upload(data=data, filename=filename, kind=form.kind.data, user_id=current_user.id)
         commit_form = CommitForm(formdata=None, token=token, mode="all")  # the cautious mode unless chosen
     return render_template("imports/report.html", report=report, commit_form=commit_form,
                            rows_shown=REPORT_ROWS_SHOWN, action_names=importer.ACTION_NAMES,
@@ -73,7 +72,7 @@ def commit():
         flash("请求无效或页面已过期，请重新上传文件", "danger")
         return redirect(url_for("imports.index"))
     try:
-        stored = load_upload(current_app.instance_path, form.token.data, current_user.id)
+        stored = load_upload(form.token.data, current_user.id)
         report = importer.run_import(
             stored.kind, stored.data, stored.filename, actor=current_user, dry_run=False, mode=form.mode.data,
             limits=Limits.from_config(current_app.config),
@@ -82,7 +81,7 @@ def commit():
         flash(exc.message, "danger")
         return redirect(url_for("imports.index"))
     if report.committed or not report.has_errors:
-        discard_upload(current_app.instance_path, stored.token)
+        discard_upload(stored.token)
     # A refused all-or-nothing batch keeps the file so the administrator can retry with "valid rows only".
     retry_form = None
     if not report.committed and report.has_errors and report.fatal is None:
@@ -99,7 +98,7 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 def dry_run_report():
     """The dry-run report of a stored upload as xlsx: each row of the file with its errors beside it."""
     try:
-        stored = load_upload(current_app.instance_path, request.args.get("token", ""), current_user.id)
+        stored = load_upload(request.args.get("token", ""), current_user.id)
     except ServiceError as exc:
         return render_template("errors/error.html", code=404, message=exc.message), 404
     limits = Limits.from_config(current_app.config)

@@ -149,7 +149,7 @@ def gap_plan_page():
     if not current_user.is_admin or district not in DISTRICT_CODES:
         district = None
     form.as_of.data = as_of.isoformat()
-    data = gap_plan(current_user, as_of, district, cache_seconds=current_app.config.get("CANDIDATES_CACHE_SECONDS", 0))
+    data = gap_plan(current_user, as_of, district)
     return render_template(
         "indicators/gap_plan.html", form=form, data=data, district=district, gap_url=gap_url, drill_url=drill_url,
         indicators=[i for i in INDICATORS if i.has_district_targets], status_names=STATUS_NAMES,
@@ -174,7 +174,6 @@ def gap_list():
     result = gap_companies(
         current_user, form.code.data, form.year.data, form.part.data, as_of, form.district.data or None,
         form.status.data or None, form.kind.data or None,
-        cache_seconds=current_app.config.get("CANDIDATES_CACHE_SECONDS", 0),
     )
     page = result.page(request.args.get("page", 1, type=int) or 1, current_app.config["PAGE_SIZE"])
     titles = {
@@ -242,9 +241,7 @@ def export():
     """Both tables of the plan, actual beside target, and the gap plan, for the user's scope."""
     now = today()
     return send_file(
-        BytesIO(indicator_workbook(
-            now, current_user, cache_seconds=current_app.config.get("CANDIDATES_CACHE_SECONDS", 0),
-        )), mimetype=XLSX_MIMETYPE, as_attachment=True,
+        BytesIO(indicator_workbook(now, current_user)), mimetype=XLSX_MIMETYPE, as_attachment=True,
         download_name=f"指标完成情况_{now.isoformat()}.xlsx",
     )
 

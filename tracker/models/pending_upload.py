@@ -1,7 +1,7 @@
 """An import file waiting between its dry run and its confirmation (待确认的导入文件).
 
 Kept in the database, not in the instance folder, because the confirmation may reach another app
-process or machine than the dry run did (README "Running on several machines").
+process or machine than the dry run did (README "Deploying on PostgreSQL + Redis with several workers").
 """
 
 from __future__ import annotations

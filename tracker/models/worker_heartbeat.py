@@ -1,7 +1,7 @@
 """The worker heartbeat (后台任务心跳): when each Celery worker last ran the heartbeat task.
 
 Kept in the database, not in a file, because the web process and the workers may run on different
-machines: the database is what they all share (README "Running on several machines").
+machines: the database is what they all share (README "Deploying on PostgreSQL + Redis with several workers").
 """
 
 from __future__ import annotations

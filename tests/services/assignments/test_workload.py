@@ -75,7 +75,9 @@ def test_workload_is_scoped_and_uses_a_fixed_number_of_queries(app, factory):
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert len(rows) == 6 and all(r.visits_quarter == 1 for r in rows)
-    assert len(statements) <= 7  # officers, 4 GROUP BYs, unassigned count (+ SET LOCAL jit on PostgreSQL)
+    # officers, 4 GROUP BYs, unassigned count, the day the current-stage table holds (the overdue
+    # cadence depends on the stage) (+ SET LOCAL jit on PostgreSQL): the same for 6 officers or 600.
+    assert len(statements) <= 8
     assert [r.name for r in officer_workload(admin, TODAY, district="liyang").rows] == []
 
 

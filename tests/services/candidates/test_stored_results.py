@@ -17,11 +17,13 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.services.imports.import_helpers import csv_file
+from tracker.clock import today
 from tracker.extensions import db
 from tracker.models import CandidateResult, CandidateResultSet, Designation
 from tracker.rules import eligibility_thresholds
 from tracker.rules.eligibility_thresholds import Bar
 from tracker.rules import figures as figure_rules
+from tracker.rules import ladder
 from tracker.rules.figures import FIELDS
 from tracker.services.candidates import ranking, results
 from tracker.services.candidates.ranking import CandidateFilters
@@ -29,6 +31,7 @@ from tracker.services.companies import figures as figure_service
 from tracker.services.companies.records import restore_company, soft_delete_company, update_company
 from tracker.services.designations.grants import grant_designation, revoke_designation
 from tracker.services.imports.importer import run_import
+from workers import tasks
 
 ON = dt.date(2026, 11, 24)
 YEARS = (2026, 2027)
@@ -268,3 +271,21 @@ def test_only_rows_within_the_widest_list_are_kept(app, factory, city):
         .group_by(CandidateResult.target_rung)
     ).all())
     assert flags.get("tech_sme") == 2 and all(v == 1 for k, v in flags.items() if k != "tech_sme")
+
+
+def test_the_nightly_task_prepares_this_and_next_year_and_queues_a_big_city(app, factory, city, monkeypatch):
+    db.session.execute(CandidateResult.__table__.delete())
+    db.session.execute(CandidateResultSet.__table__.delete())
+    db.session.commit()
+    years = (today().year, today().year + 1)
+    assert tasks.prepare_candidate_results() == 0  # a small city: computed in the task itself
+    assert all(results.set_state(rung, year)[1] for year in years for rung in ladder.RUNG_CODES)
+    assert tasks.prepare_candidate_results() == 0  # ready sets are left alone
+
+    queued = []
+    monkeypatch.setattr(results, "_dispatch", lambda rung, year: queued.append((rung, year)) or True)
+    app.config["CANDIDATE_RESULTS_INLINE_LIMIT"] = 0  # a big city: one background job per set
+    db.session.execute(CandidateResultSet.__table__.delete().where(CandidateResultSet.year == years[1]))
+    db.session.commit()
+    assert tasks.prepare_candidate_results() == len(ladder.RUNG_CODES)
+    assert sorted(queued) == sorted((rung, years[1]) for rung in ladder.RUNG_CODES)

@@ -42,7 +42,7 @@ def district(app, factory, monkeypatch):
         _track(factory.company("xinbei"), 2025, status)
     db.session.commit()
 
-    def ranked(user, filters, *, on=None, cache_seconds=0):
+    def ranked(user, filters, *, on=None):
         """The candidates page's ranking, stubbed: E, C (on a track) and A (counted today) pass."""
         if filters.target_rung != "hnte":
             return []

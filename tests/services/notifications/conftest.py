@@ -1,12 +1,16 @@
-"""Fixtures of the notification service tests: a small city with due visits, recorded publishing."""
+"""Fixtures of the notification service tests: a small city with due visits, recorded publishing,
+no broker, and an SMTP server on loopback."""
 
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
+from typing import Iterator
 
 import pytest
 from sqlalchemy import select
 
+from tests.workers.smtp import SmtpServer
 from tracker.extensions import db
 from tracker.models import Notification, Visit
 from tracker.services.notifications import outbox
@@ -33,6 +37,22 @@ def count(**where) -> int:
 @pytest.fixture(autouse=True)
 def _own_mail_folder(app, tmp_path):
     app.config["MAIL_FOLDER"] = str(tmp_path / "mail")
+
+
+@contextmanager
+def loopback_smtp(app, **config) -> Iterator:
+    """An aiosmtpd server on loopback that the app sends to, with 5 s phase timeouts unless
+    `config` says otherwise; yields its handler (what it received, holds, faults)."""
+    with SmtpServer() as server:
+        app.config.update({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": server.port, "MAIL_CONNECT_TIMEOUT_SECONDS": 5,
+                           "MAIL_COMMAND_TIMEOUT_SECONDS": 5, "MAIL_DATA_TIMEOUT_SECONDS": 5, **config})
+        yield server.handler
+
+
+@pytest.fixture
+def no_broker(monkeypatch):
+    """Publishing after a commit succeeds without a broker (the drain, not a task, sends here)."""
+    monkeypatch.setattr(outbox, "publish", lambda ids: True)
 
 
 @pytest.fixture

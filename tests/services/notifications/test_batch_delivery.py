@@ -14,27 +14,23 @@ from email.policy import default
 import pytest
 from sqlalchemy import event, select
 
-from tests.workers.smtp import SmtpServer
+from tests.services.notifications.conftest import loopback_smtp
 from tracker.config import delivery_problems
 from tracker.extensions import db
 from tracker.models import Notification
 from tracker.models.notification import PENDING, SENDING, SENT
 from tracker.rules import reminders as rules
-from tracker.services.notifications import claims, mailer, notify, outbox
+from tracker.services.notifications import claims, mailer, notify
 
 
-@pytest.fixture(autouse=True)
-def _no_broker(monkeypatch):
-    monkeypatch.setattr(outbox, "publish", lambda ids: True)
+pytestmark = pytest.mark.usefixtures("no_broker")
 
 
 @pytest.fixture
 def smtp(app):
-    with SmtpServer() as server:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_CONNECT_TIMEOUT_SECONDS=5,
-                          MAIL_COMMAND_TIMEOUT_SECONDS=5, MAIL_DATA_TIMEOUT_SECONDS=5, MAIL_SEND_LEASE_SECONDS=120,
-                          MAIL_BATCH_SIZE=5, MAIL_BATCH_RECORD_EVERY=3, MAIL_BATCH_RECORD_SECONDS=10)
-        yield server.handler
+    with loopback_smtp(app, MAIL_SEND_LEASE_SECONDS=120, MAIL_BATCH_SIZE=5, MAIL_BATCH_RECORD_EVERY=3,
+                       MAIL_BATCH_RECORD_SECONDS=10) as handler:
+        yield handler
 
 
 def make(factory, n: int) -> list[int]:

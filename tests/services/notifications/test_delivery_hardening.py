@@ -16,29 +16,24 @@ from sqlalchemy import event, select, text
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import base_config
-from tests.workers.smtp import SmtpServer
 from tracker import clock, create_app
+from tests.services.notifications.conftest import loopback_smtp
 from tracker.config import delivery_problems, longest_send_seconds
 from tracker.extensions import db
 from tracker.models import Notification
 from tracker.models.notification import PENDING, SENDING, SENT, UNCERTAIN
 from tracker.rules import reminders as rules
-from tracker.services.notifications import claims, mailer, notify, outbox
+from tracker.services.notifications import claims, mailer, notify
 from tracker.services.notifications.claims import db_now
 
 
-@pytest.fixture(autouse=True)
-def _no_broker(monkeypatch):
-    monkeypatch.setattr(outbox, "publish", lambda ids: True)
+pytestmark = pytest.mark.usefixtures("no_broker")
 
 
 @pytest.fixture
 def smtp(app):
-    with SmtpServer() as server:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_BACKOFF_BASE_SECONDS=30,
-                          MAIL_BACKOFF_MAX_SECONDS=60, MAIL_CONNECT_TIMEOUT_SECONDS=5,
-                          MAIL_COMMAND_TIMEOUT_SECONDS=5, MAIL_DATA_TIMEOUT_SECONDS=5)
-        yield server.handler
+    with loopback_smtp(app, MAIL_BACKOFF_BASE_SECONDS=30, MAIL_BACKOFF_MAX_SECONDS=60) as handler:
+        yield handler
 
 
 def skew(monkeypatch, seconds: float) -> None:

@@ -9,19 +9,18 @@ from email.policy import default
 import pytest
 from sqlalchemy import select
 
-from tests.workers.smtp import SmtpServer, free_port
+from tests.services.notifications.conftest import loopback_smtp
+from tests.workers.smtp import free_port
 from tracker import clock
 from tracker.extensions import db
 from tracker.models import Notification, User
 from tracker.models.notification import FAILED, PENDING, SENDING, SENT, SKIPPED
 from tracker.rules import reminders as rules
 from tracker.services.errors import ServiceError
-from tracker.services.notifications import claims, mail_folder, mailer, notify, outbox, outbox_admin
+from tracker.services.notifications import claims, mail_folder, mailer, notify, outbox_admin
 
 
-@pytest.fixture(autouse=True)
-def _no_broker(monkeypatch):
-    monkeypatch.setattr(outbox, "publish", lambda ids: True)
+pytestmark = pytest.mark.usefixtures("no_broker")
 
 
 def backoff_passed(notification_id: int) -> None:
@@ -33,11 +32,8 @@ def backoff_passed(notification_id: int) -> None:
 
 @pytest.fixture
 def smtp(app):
-    with SmtpServer() as server:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_BACKOFF_BASE_SECONDS=0.05,
-                          MAIL_BACKOFF_MAX_SECONDS=0.2, MAIL_CONNECT_TIMEOUT_SECONDS=5,
-                          MAIL_COMMAND_TIMEOUT_SECONDS=5, MAIL_DATA_TIMEOUT_SECONDS=5)
-        yield server.handler
+    with loopback_smtp(app, MAIL_BACKOFF_BASE_SECONDS=0.05, MAIL_BACKOFF_MAX_SECONDS=0.2) as handler:
+        yield handler
 
 
 def make(factory, n: int = 1, **user_fields) -> list[int]:

@@ -31,7 +31,6 @@ from tracker.services.notifications import notify
 from tracker.services.scoping import company_scope_clause, get_company_for
 from tracker.services.unit_of_work import DEFAULT_CONFLICT, use_case
 from tracker.services.visits.follow_ups import FIELDS as FOLLOW_UP_FIELDS
-from tracker.services.visits.follow_ups import check_owner
 from tracker.services.visits.records import FollowUpInput, check_follow_up
 
 FIELDS = ("key_company_id", "held_on", "participants", "findings", "resources", "resource_notes", "follow_up_ids")

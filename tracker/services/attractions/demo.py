@@ -51,6 +51,36 @@ def _day_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
     return start + dt.timedelta(days=rng.randint(0, max(0, (end - start).days)))
 
 
+_NAME_LENGTH = 200  # AttractionProject.name is String(200)
+_DIGITS = "一二三四五六七八九"
+
+
+def _phase(n: int) -> str:
+    """（二期）, （十一期）, （二十期）: how a follow-on project of the same company is usually named."""
+    if n >= 100:  # never reached: a company name collides with at most one other (股份 or not)
+        return f"（{n}期）"
+    tens, ones = divmod(n, 10)
+    numeral = ("" if tens < 2 else _DIGITS[tens - 1]) + ("十" if tens else "") + (_DIGITS[ones - 1] if ones else "")
+    return f"（{numeral}期）"
+
+
+def settled_project_name(company_name: str, district: str, taken: set[tuple[str, str]]) -> str:
+    """The settled project's name for a company: 常州X有限公司 → 常州X落户项目.
+
+    Dropping 有限公司 and 股份 makes 常州X有限公司 and 常州X股份有限公司 give the same name, which the
+    live (district, name) unique index refuses, so a name already in `taken` gets （二期）, （三期）…
+    (deterministic: the order of the companies decides which is which). The caller adds the result
+    to `taken`.
+    """
+    base = f"{company_name.removesuffix('有限公司').removesuffix('股份')}落户项目"
+    title, n = base[:_NAME_LENGTH], 1
+    while (district, title) in taken:
+        n += 1
+        suffix = _phase(n)
+        title = base[:_NAME_LENGTH - len(suffix)] + suffix
+    return title
+
+
 def seed_demo(rng: random.Random, reference: dt.date) -> int:
     """Insert the demo projects and notes; returns how many projects were created."""
     _normalise_company_channels()
@@ -73,7 +103,7 @@ def seed_demo(rng: random.Random, reference: dt.date) -> int:
         lead_on = max(on - dt.timedelta(days=rng.randint(45, 300)), founded or dt.date(2000, 1, 1))
         lead_on = min(lead_on, on)
         signed = _day_between(rng, lead_on, on)
-        title = f"{name.removesuffix('有限公司').removesuffix('股份')}落户项目"[:200]
+        title = settled_project_name(name, district, taken)
         taken.add((district, title))
         projects.append(AttractionProject(
             name=title, channel=channel, source=rng.choice(_SOURCES), district=district,

@@ -23,9 +23,6 @@ from tracker.services.unit_of_work import unit_of_work
 MAX_AGE = dt.timedelta(days=1)
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
-# `instance_path`, the first argument of each function below, is no longer read: the files live in
-# the database. It stays until tracker/imports/views.py stops passing it.
-
 
 @dataclass
 class StoredUpload:
@@ -38,7 +35,7 @@ class StoredUpload:
     data: bytes
 
 
-def save_upload(instance_path: str | None = None, *, data: bytes, filename: str, kind: str, user_id: int) -> str:
+def save_upload(*, data: bytes, filename: str, kind: str, user_id: int) -> str:
     """Store the file and return its token; files older than a day are removed in the same unit of work."""
     token = secrets.token_urlsafe(24)  # 32 characters
     with unit_of_work():
@@ -47,7 +44,7 @@ def save_upload(instance_path: str | None = None, *, data: bytes, filename: str,
     return token
 
 
-def load_upload(instance_path: str | None, token: str, user_id: int) -> StoredUpload:
+def load_upload(token: str, user_id: int) -> StoredUpload:
     """The stored file for `token` if this user uploaded it within a day; otherwise a Chinese error."""
     if not isinstance(token, str) or not _TOKEN.match(token):
         raise ServiceError("导入文件已失效，请重新上传")
@@ -60,7 +57,7 @@ def load_upload(instance_path: str | None, token: str, user_id: int) -> StoredUp
     return StoredUpload(row.token, row.kind, row.filename, row.user_id, row.data)
 
 
-def discard_upload(instance_path: str | None, token: str) -> None:
+def discard_upload(token: str) -> None:
     """Remove a stored file once it has been committed."""
     if not _TOKEN.match(token or ""):
         return

@@ -54,7 +54,7 @@ def plan_years(as_of: dt.date) -> tuple[int, ...]:
 
 
 def _ready_candidate_ids(
-    user: User, scope: Scope, code: str, year: int, as_of: dt.date, cache_seconds: float,
+    user: User, scope: Scope, code: str, year: int, as_of: dt.date,
 ) -> list[int] | None:
     """Companies the candidates page rates 符合条件 for the indicator's rungs in `year`, on no open
     (or recognised) track of the years up to it and not counted today; None if it cannot rank."""
@@ -89,7 +89,7 @@ def _pick(by: dict[str | None, int], district: str | None) -> int:
     return sum(by.values()) if district is None else by.get(district, 0)
 
 
-def gap_plan(user: User, as_of: dt.date, district: str | None = None, *, cache_seconds: float = 0) -> GapPlanPage:
+def gap_plan(user: User, as_of: dt.date, district: str | None = None) -> GapPlanPage:
     """The gap plan of `user`'s scope (a manager: their district; an administrator: the city or one district)."""
     if user is None:
         raise ServiceError("缺口分析需要登录用户")
@@ -111,7 +111,7 @@ def gap_plan(user: User, as_of: dt.date, district: str | None = None, *, cache_s
                                    rates.rate(status, kind, scope.district))
                 for status in PIPELINE_STATUSES for kind in KINDS
             )
-            candidates = _ready_candidate_ids(user, scope, code, year, as_of, cache_seconds)
+            candidates = _ready_candidate_ids(user, scope, code, year, as_of)
             without = _pick(lapsing[False], scope.district)
             sources = rules.gap_sources(
                 without, lines, None if candidates is None else len(candidates),
@@ -128,7 +128,7 @@ def gap_plan(user: User, as_of: dt.date, district: str | None = None, *, cache_s
 
 def gap_companies(
     user: User, code: str, year: int, part: str, as_of: dt.date, district: str | None = None,
-    status: str | None = None, kind: str | None = None, *, cache_seconds: float = 0,
+    status: str | None = None, kind: str | None = None,
 ) -> DrillDown:
     """The companies behind one number of the gap plan (as many rows as the number)."""
     if code not in rules.PROJECTION_TRACK_RUNGS:
@@ -150,7 +150,7 @@ def gap_companies(
     elif part == "early":
         clause = early_pipeline_clause(code, as_of, horizon)
     else:
-        ids = _ready_candidate_ids(user, scope, code, year, as_of, cache_seconds) or []
+        ids = _ready_candidate_ids(user, scope, code, year, as_of) or []
         clause = Company.id.in_(ids) if ids else Company.id.is_(None)
     if as_of >= horizon and part.startswith("lapsing"):
         clause = Company.id.is_(None)

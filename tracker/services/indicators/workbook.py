@@ -124,9 +124,7 @@ def _channel_sheet(workbook: Workbook, rollups: dict[int, RollUp | None], scope_
     sheet.column_dimensions["A"].width = 26
 
 
-def indicator_workbook(
-    today: dt.date, user: User | None = None, *, cache_seconds: float = 0,
-) -> bytes:
+def indicator_workbook(today: dt.date, user: User | None = None) -> bytes:
     """The xlsx bytes of the tables for `user`'s scope (None = the whole city, without the gap plan,
     which ranks candidates as a signed-in user sees them)."""
     scope = scope_for(user)
@@ -201,7 +199,7 @@ def indicator_workbook(
             row += 1
     by_district.column_dimensions["B"].width = 30
     if user is not None:
-        _gap_sheet(workbook, gap_plan(user, today, cache_seconds=cache_seconds), scope_name, put)
+        _gap_sheet(workbook, gap_plan(user, today), scope_name, put)
     _channel_sheet(workbook, rollups, scope_name, put)
 
     for sheet in workbook.worksheets:

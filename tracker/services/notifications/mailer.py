@@ -28,7 +28,6 @@ same Message-ID; an uncertain row is resent after the wait. Without MAIL_SERVER,
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import logging
 import random
 import smtplib

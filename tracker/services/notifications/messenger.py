@@ -50,8 +50,9 @@ from tracker.services.errors import ServiceError
 from tracker.services.notifications import claims, secretbox
 from tracker.services.notifications.claims import db_now
 from tracker.services.notifications.mailer import Outcome, backoff_cap
-from tracker.services.notifications.rows import dialect_insert, path_for
+from tracker.services.notifications.rows import path_for
 from tracker.services.unit_of_work import unit_of_work
+from tracker.services.upsert import dialect_insert
 
 log = logging.getLogger("tracker.messenger")
 

@@ -16,7 +16,6 @@ from functools import lru_cache
 # (the sweep runs in workers and the CLI).
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.extensions import db
 from tracker.models import ChannelDefault, Notification, User
@@ -24,6 +23,7 @@ from tracker.models.notification import EMAIL, PENDING, SKIPPED, WECOM_APP
 from tracker.rules import channels as channel_rules
 from tracker.rules import reminders as rules
 from tracker.services.unit_of_work import publish_after_commit
+from tracker.services.upsert import dialect_insert
 
 EXECUTE_CHUNK = 5000  # parameter sets per execute(): bounds memory, not round trips
 UNIQUE_KEY = ["recipient_id", "kind", "subject_key", "period", "channel"]
@@ -122,11 +122,6 @@ def _flat(rows: list[dict]) -> list[dict]:
         flat.append({k: v for k, v in row.items() if k != "_extra"} if extra is not None else row)
         flat.extend(extra or ())
     return flat
-
-
-def dialect_insert(model):
-    """An INSERT of this database's dialect, which offers ON CONFLICT DO NOTHING."""
-    return (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(model)
 
 
 def insert_notifications(rows: list[dict]) -> list[tuple[int, bool]]:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tracker import clock
 from tracker.extensions import db
 from tracker.models.notification import ReminderRun
-from tracker.services.notifications.rows import dialect_insert
+from tracker.services.upsert import dialect_insert
 
 DAILY = "daily"
 

@@ -255,7 +255,6 @@ def _build_city(companies: int, seed: int, ref: dt.date) -> DemoCounts:
     counts = DemoCounts()
     created = now()
     password_hash = generate_password_hash(DEMO_PASSWORD, method="scrypt")
-    district_codes = list(DISTRICT_WEIGHTS)
     per_district = _split(companies, DISTRICT_WEIGHTS)
 
     # Users: one admin, a manager per district, officers (about one per 110 companies).

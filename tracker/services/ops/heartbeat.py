@@ -20,8 +20,8 @@ from sqlalchemy import delete, select
 from tracker.clock import local, now
 from tracker.extensions import db
 from tracker.models import WorkerHeartbeat
-from tracker.services.notifications.rows import dialect_insert
 from tracker.services.unit_of_work import unit_of_work
+from tracker.services.upsert import dialect_insert
 
 HEARTBEAT_MINUTES = 30  # the beat schedule's period for workers.tasks.heartbeat
 LATE_AFTER = dt.timedelta(minutes=2 * HEARTBEAT_MINUTES + 5)  # two periods, and a little slack for the queue
