@@ -114,6 +114,9 @@ def build_city(app, database: str, companies: int, seed: int, as_of: dt.date, re
             db.session.remove()
         if existing == companies:
             report("generate", f"reusing {database}", f"{existing} companies")
+            with app.app_context():
+                upgrade()  # this checkout's migrations, if the database predates any
+            rebuild_derived(app)
             return
     with app.app_context():
         db.engine.dispose()
@@ -126,6 +129,24 @@ def build_city(app, database: str, companies: int, seed: int, as_of: dt.date, re
         elapsed = time.perf_counter() - start
     report("generate", f"{counts.companies} companies, {counts.visits} visits", f"{elapsed:.1f} s")
     report("generate", f"{counts.designations} designations, {counts.follow_ups} follow-ups, {counts.tracks} tracks", f"{counts.users} users")
+
+
+def rebuild_derived(app) -> None:
+    """The nightly rebuilds of the derived tables (a reused database gets this checkout's rules):
+    the current-stage table and the candidates page's stored results, each timed."""
+    from tracker.clock import today
+    from tracker.services.candidates import results
+    from tracker.services.stages import rebuild_company_stages
+    from tracker.services.unit_of_work import unit_of_work
+
+    with app.app_context():
+        start = time.perf_counter()
+        with unit_of_work():
+            on_ladder = rebuild_company_stages(today())
+        report("derived", "current-stage table rebuilt (nightly job)", f"{time.perf_counter() - start:.2f} s, {on_ladder} companies on the ladder")
+        start = time.perf_counter()
+        sets = results.recompute_all((today().year, today().year + 1))
+        report("derived", "candidate results recomputed (every rung, 2 years)", f"{time.perf_counter() - start:.2f} s, {sets} sets")
 
 
 # ---------------------------------------------------------------------------------------------

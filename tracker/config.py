@@ -109,6 +109,9 @@ def from_environment() -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # PostgreSQL's JIT compiler is turned off for the app's sessions unless this is set
+        # (tracker/__init__.py, _without_jit: it cost more than it saved on every query measured).
+        "POSTGRES_JIT": _bool("POSTGRES_JIT", False),
         "TIMEZONE": "Asia/Shanghai",
         "BOOTSTRAP_SERVE_LOCAL": True,
         "BOOTSTRAP_BTN_SIZE": "md",

@@ -82,8 +82,7 @@ def prepare_candidate_results() -> int:
     after a new year's thresholds take effect finds them ready. Sets that are ready cost one query;
     a missing or stale one is computed here in a small city, else queued set by set. The sets
     still being computed (0 when everything was ready or computed here)."""
-    states = candidate_results.ensure_years()
-    return sum(1 for state in states.values() if not state.ready)
+    return candidate_results.prepare_years()
 
 
 @shared_task(name="workers.tasks.compute_candidate_results", **_SWEEP_RETRY)

@@ -8,7 +8,6 @@ import datetime as dt
 import io
 from decimal import Decimal
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 

@@ -95,7 +95,7 @@ def test_list_totals_export_and_company_filter(client, world):
     records.add_record(world["officer"], company.id, {"kind": "rd_deduction", "year": YEAR, "amount": Decimal("12.5")})
     page = client.get(f"/support/?kind=rd_deduction&year={YEAR}").get_data(as_text=True)
     assert "武进扶持企业" in page and "扣除额 12.5 万元" in page
-    export = client.get(f"/support/export.xlsx?kind=rd_deduction")
+    export = client.get("/support/export.xlsx?kind=rd_deduction")
     assert export.status_code == 200
     rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
     assert rows[2][0] == company.uscc and rows[2][2] == "研发费用加计扣除"

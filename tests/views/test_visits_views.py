@@ -67,9 +67,9 @@ def test_from_my_work_it_returns_to_my_work(client, officer_setup):
     ({"summary": ""}, "请填写走访情况"),
     ({"visited_on": ""}, "请填写走访日期"),
     ({"visited_on": "2026-13-45"}, "不是有效的日期值"),
-    ({"visited_on": (today() + dt.timedelta(days=3)).isoformat()}, "走访日期不能晚于今天"),
+    ({"visited_on": lambda: (today() + dt.timedelta(days=3)).isoformat()}, "走访日期不能晚于今天"),
     ({"kind": "fax"}, "不是有效的选择"),
-    ({"next_planned_on": today().isoformat()}, "下次计划走访日期应晚于本次走访日期"),
+    ({"next_planned_on": lambda: today().isoformat()}, "下次计划走访日期应晚于本次走访日期"),
     ({"follow_ups-0-description": "需要人才公寓"}, "请选择诉求类别"),
     ({"follow_ups-0-category": "talent", "follow_ups-0-description": "需要人才公寓"}, "请填写办理期限"),
     ({"follow_ups-0-category": "talent", "follow_ups-0-due_workdays": "3"}, "请填写诉求内容"),
@@ -80,7 +80,8 @@ def test_from_my_work_it_returns_to_my_work(client, officer_setup):
 ])
 def test_each_invalid_field_gets_a_chinese_message_and_nothing_is_saved(client, officer_setup, fields, message):
     _, company = officer_setup
-    response = _post_visit(client, company.id, **fields)
+    # Dates are callables in the list above, so they are taken when the test runs, not when it is collected.
+    response = _post_visit(client, company.id, **{k: v() if callable(v) else v for k, v in fields.items()})
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert message in body

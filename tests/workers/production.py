@@ -151,11 +151,28 @@ class Browser:
         return status
 
 
+def on_two_processes(browser: "Browser", first, second, tag: str = "") -> tuple:
+    """Run `first()` and then `second()` on the two different gunicorn workers of a two-worker server.
+
+    Which sync worker accepts a connection is the kernel's choice, so the requests are steered:
+    while worker X is held by an unfinished request, `first` can only go to Y; then Y, back at
+    accept(), takes a second hold and X is released, so `second` can only go to X. The callers
+    check the access log all the same (served_by). Returns both results.
+    """
+    held = browser.occupy(f"/healthz?hold=first{tag}")
+    first_result = first()
+    other = browser.occupy(f"/healthz?hold=second{tag}")
+    time.sleep(0.5)  # the worker that ran `first` accepts the second hold before X is let go
+    assert held.release() == 200
+    second_result = second()
+    assert other.release() == 200
+    return first_result, second_result
+
+
 class Occupant:
     """A GET sent up to its last header line; `release()` finishes it and reads the answer."""
 
     def __init__(self, port: int, path: str):
-        self.path = path
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=15)
         self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: {USER_AGENT}\r\n".encode())
 

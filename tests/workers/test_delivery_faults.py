@@ -68,6 +68,14 @@ def send_pending_for(app, seconds: float, interval: float = 0.5) -> None:
         time.sleep(interval)
 
 
+def drain_until_sent(app, nid: int, seconds: float = 40) -> None:
+    """Fire beat's drain until row `nid` is sent, for at most `seconds`: a row whose own retry chain
+    ended on a claim someone else held comes back through the drain (in production, every minute)."""
+    deadline = time.monotonic() + seconds
+    while statuses()[nid] != SENT and time.monotonic() < deadline:
+        send_pending_for(app, 1)
+
+
 def assert_each_once(smtp, ids) -> None:
     """0 lost and 0 duplicate, counted per Message-ID."""
     expected = {f"<notification-{i}@localhost>" for i in ids}
@@ -93,11 +101,7 @@ def test_slow_server_past_the_lease_sends_once_and_a_too_short_lease_refuses_to_
     assert smtp.handler.messages == []
     smtp.handler.hold_at_rcpt = False
     smtp.handler.release()
-    # Beat's drain keeps firing: the row's own retry chain may have ended on a claim the drain held,
-    # and the drain is what brings such a row back (as in production, every minute).
-    deadline = time.monotonic() + 40
-    while statuses()[nid] != SENT and time.monotonic() < deadline:
-        send_pending_for(app, 1)
+    drain_until_sent(app, nid)
     assert statuses()[nid] == SENT, f"not sent once the server answers: {notification(nid).last_error}"
     send_pending_for(app, 2)
     assert_each_once(smtp, [nid])
@@ -114,9 +118,7 @@ def test_a_claimant_paused_past_its_lease_sends_nothing_when_it_wakes(app, facto
         smtp.handler.hold_at_rcpt = False
         smtp.handler.release()  # the server's answer to RCPT waits in the frozen worker's socket
         workers("w2", **FAST)
-        deadline = time.monotonic() + 40
-        while statuses()[nid] != SENT and time.monotonic() < deadline:
-            send_pending_for(app, 1)
+        drain_until_sent(app, nid)
         assert statuses()[nid] == SENT and len(smtp.handler.messages) == 1
     finally:
         first.resume()  # wakes up past its lease: must neither send DATA nor overwrite the outcome

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -28,7 +27,7 @@ from tests.services.imports.import_helpers import COMPANY_HEADER, company_rows, 
 from tests.workers.conftest import wait_until
 from tests.workers.production import (
     CSRF_INPUT, ROOT, Browser, Service, backdate_beat_entry, celery_beat_argv, celery_worker_argv, gunicorn_argv,
-    served_by,
+    on_two_processes, served_by,
 )
 from tests.workers.smtp import free_port
 from tracker.extensions import db
@@ -42,8 +41,7 @@ pytestmark = [pytest.mark.pg_only, pytest.mark.timeout(120)]
 
 TODAY = dt.date(2026, 6, 3)
 SWEEP_QUEUE = "sweeps"
-MAX_REQUESTS = 60  # fresh connections tried until both app processes have served the session
-IMPORT_ROUNDS = 5  # steered pairs tried until one was split over both processes (the first, as a rule)
+STEERED_ROUNDS = 5  # steered pairs tried until one was split over both processes (the first, as a rule)
 TOKEN_INPUT = re.compile(r'name="token" type="hidden" value="([^"]+)"')
 
 
@@ -104,18 +102,18 @@ def _answers(port: int) -> bool:
         return False
 
 
-def pages_until_both_processes(browser: Browser, access_log, path: str, must_contain: str) -> dict[int, int]:
-    """Request `path` over fresh connections until two worker pids have served it signed in."""
-    served: dict[int, int] = {}
-    for n in range(MAX_REQUESTS):
-        probe = f"{path}?probe={n}"
-        status, _, page = browser.request("GET", probe)
-        assert status == 200 and must_contain in page, f"{probe}: {status} (signed out on another process?)"
-        pid = served_by(access_log, "GET", probe)
-        served[pid] = served.get(pid, 0) + 1
-        if len(served) == 2:
-            return served
-    raise AssertionError(f"{MAX_REQUESTS} requests all served by {list(served)}")
+def page_on_both_processes(browser: Browser, access_log, path: str, must_contain: str) -> set[int]:
+    """Request `path` signed in on each app process (steered, on_two_processes); the pids that served it."""
+    for n in range(STEERED_ROUNDS):
+        probes = f"{path}?probe={n}a", f"{path}?probe={n}b"
+        pages = on_two_processes(browser, lambda: browser.request("GET", probes[0]),
+                                 lambda: browser.request("GET", probes[1]), tag=f"-page-{n}")
+        for probe, (status, _, page) in zip(probes, pages):
+            assert status == 200 and must_contain in page, f"{probe}: {status} (signed out on another process?)"
+        pids = {served_by(access_log, "GET", probe) for probe in probes}
+        if len(pids) == 2:
+            return pids
+    raise AssertionError(f"{STEERED_ROUNDS} steered pairs each served by one process")
 
 
 def seed_city(factory: Factory):
@@ -141,34 +139,36 @@ def emailed() -> dict[int, str]:
 
 
 def import_confirmed_on_the_other_process(browser: Browser, access_log) -> tuple[int, int]:
-    """Dry-run a company file on one app process and confirm it on the other; their pids.
-
-    Which sync worker accepts a connection is the kernel's choice, so the test steers it: while
-    process X is held by an unfinished request, the dry run goes to Y; then Y is held the same way
-    and X released, so the confirmation can only go to X. Checked in the access log (and tried
-    again in the rare round where a hold was taken by the other process than intended)."""
-    for n in range(IMPORT_ROUNDS):
+    """Dry-run a company file on one app process and confirm it on the other (steered,
+    on_two_processes); their pids, as the access log says."""
+    for n in range(STEERED_ROUNDS):
         status, _, page = browser.request("GET", f"/imports/?round={n}")
         assert status == 200, page[:500]
         data = csv_file(COMPANY_HEADER, company_rows(2, start=100 + 2 * n))
         dry_path, confirm_path = f"/imports/?dry={n}", f"/imports/commit?round={n}"
-        first = browser.occupy(f"/healthz?hold=first-{n}")
-        status, _, report = browser.request("POST", dry_path, {"csrf_token": CSRF_INPUT.search(page).group(1),
-                                                               "kind": "companies"}, files={"file": ("companies.csv", data)})
-        assert status == 200 and "试导入" in report and TOKEN_INPUT.search(report), report[-2000:]
-        second = browser.occupy(f"/healthz?hold=second-{n}")
-        time.sleep(0.5)  # the dry run's process, back at accept(), takes the second hold
-        assert first.release() == 200
-        status, _, result = browser.request("POST", confirm_path, {
-            "csrf_token": CSRF_INPUT.search(report).group(1), "token": TOKEN_INPUT.search(report).group(1), "mode": "all"})
-        assert second.release() == 200
+        token = CSRF_INPUT.search(page).group(1)
+        answers: dict = {}
+
+        def dry_run():
+            status, _, report = browser.request("POST", dry_path, {"csrf_token": token, "kind": "companies"},
+                                                files={"file": ("companies.csv", data)})
+            assert status == 200 and "试导入" in report and TOKEN_INPUT.search(report), report[-2000:]
+            answers["report"] = report
+
+        def confirm():
+            report = answers["report"]
+            return browser.request("POST", confirm_path, {
+                "csrf_token": CSRF_INPUT.search(report).group(1), "token": TOKEN_INPUT.search(report).group(1),
+                "mode": "all"})
+
+        _, (status, _, result) = on_two_processes(browser, dry_run, confirm, tag=f"-import-{n}")
         assert status == 200 and "已导入" in result, f"round {n}: {status} {result[-2000:]}"
         db.session.rollback()  # a fresh snapshot: the app processes wrote these
         assert db.session.scalar(select(func.count()).select_from(Company)) == 2 + 2 * (n + 1)
         pids = served_by(access_log, "POST", dry_path), served_by(access_log, "POST", confirm_path)
         if pids[0] != pids[1]:
             return pids
-    raise AssertionError(f"{IMPORT_ROUNDS} dry runs each confirmed on the same process")
+    raise AssertionError(f"{STEERED_ROUNDS} dry runs each confirmed on the same process")
 
 
 def task_lines(log: str, task: str, outcome: str) -> list[str]:
@@ -195,8 +195,7 @@ def test_two_app_processes_two_workers_and_one_beat(app, factory, shape, smtp, t
     # One sign-in, the same session on both app processes.
     browser = Browser(port)
     assert browser.login(admin.email, Factory.PASSWORD) == 302
-    served = pages_until_both_processes(browser, access_log, "/admin/users", admin.email)
-    assert len(served) == 2
+    assert len(page_on_both_processes(browser, access_log, "/admin/users", admin.email)) == 2
 
     # The sweep on worker a; its send tasks go to the default queue, i.e. to worker b.
     sweep_reminders.apply_async(args=[TODAY.isoformat()], queue=SWEEP_QUEUE)
@@ -232,15 +231,16 @@ def test_the_login_throttle_is_shared_by_the_app_processes(app, factory, shape, 
     limit = 4
     port, access_log = start_app_servers(shape, tmp_path, LOGIN_FAILURES_PER_ACCOUNT=limit,
                                          LOGIN_FAILURES_PER_IP=1000)
-    for round_ in range(8):  # until one account's failures landed on both processes
+    for round_ in range(STEERED_ROUNDS):  # until one account's failures landed on both processes
         user = factory.user("officer", "wujin", email=f"locked{round_}@city.example")
         browser = Browser(port)
-        pids = set()
+        paths = [f"/login?round={round_}&attempt={attempt}" for attempt in range(limit)]
         statuses = []
-        for attempt in range(limit):
-            path = f"/login?round={round_}&attempt={attempt}"
-            statuses.append(browser.login(user.email, "wrong-password-1", path))
-            pids.add(served_by(access_log, "POST", path))
+        for pair in range(0, limit, 2):  # each pair of failures steered onto the two processes
+            statuses += on_two_processes(browser, lambda: browser.login(user.email, "wrong-password-1", paths[pair]),
+                                         lambda: browser.login(user.email, "wrong-password-1", paths[pair + 1]),
+                                         tag=f"-login-{round_}-{pair}")
+        pids = {served_by(access_log, "POST", path) for path in paths}
         # The failure that reaches the limit locks the account (429) on whichever process took it,
         # and then even the right password is refused (302 would be signed in).
         right = browser.login(user.email, Factory.PASSWORD, f"/login?round={round_}")
@@ -248,4 +248,4 @@ def test_the_login_throttle_is_shared_by_the_app_processes(app, factory, shape, 
             f"failures on processes {pids} answered {statuses}, then {right}: a process counted alone"
         if len(pids) == 2:
             return
-    pytest.fail("8 rounds of failures each served by one process only")
+    pytest.fail(f"{STEERED_ROUNDS} rounds of failures each served by one process only")

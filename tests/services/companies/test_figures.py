@@ -174,9 +174,14 @@ def test_founding_year_and_this_year_are_accepted_and_blank_means_unknown():
 def test_equal_values_at_the_limits_are_accepted():
     _, cleaned = figures.clean_figures(
         {**GOOD, "st_staff_count": "120", "rd_expense_domestic": "400", "hightech_revenue": "8000.5",
-         "innovation_score": "100", "staff_count": "0", "st_staff_count": "0"}, "2024", None,
+         "innovation_score": "100"}, "2024", None,
     )
-    assert cleaned["hightech_revenue"] == Decimal("8000.50") and cleaned["staff_count"] == 0
+    assert cleaned["st_staff_count"] == cleaned["staff_count"] == 120
+    assert cleaned["rd_expense_domestic"] == cleaned["rd_expense"] == Decimal("400")
+    assert cleaned["hightech_revenue"] == cleaned["revenue"] == Decimal("8000.50")
+    assert cleaned["innovation_score"] == Decimal("100")
+    _, nobody = figures.clean_figures({**GOOD, "staff_count": "0", "st_staff_count": "0"}, "2024", None)
+    assert nobody["staff_count"] == nobody["st_staff_count"] == 0
 
 
 def test_officers_edit_only_companies_they_serve_and_managers_only_their_district(app, factory):

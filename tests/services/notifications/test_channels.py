@@ -11,7 +11,7 @@ from tests.fake_platform import AGENT_ID, CORP_ID, SECRET, FakePlatform
 from tests.services.notifications.conftest import TODAY, rows
 from tracker.extensions import db
 from tracker.models import ChannelAccessToken, ChannelRobot, Notification
-from tracker.models.notification import DINGTALK_ROBOT, EMAIL, FAILED, PENDING, SENT, SKIPPED, WECOM_APP, WECOM_ROBOT
+from tracker.models.notification import EMAIL, FAILED, PENDING, SENT, SKIPPED, WECOM_APP, WECOM_ROBOT
 from tracker.rules import channels as channel_rules
 from tracker.rules import reminders as rules
 from tracker.services.errors import ServiceError

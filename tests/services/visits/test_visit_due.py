@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from tracker.clock import TZ
 from tracker.extensions import db
-from tracker.models import Assignment, Company, Notification, Visit
+from tracker.models import Assignment, Notification, Visit
 from tracker.rules import cadence
 from tracker.rules import reminders as reminder_rules
 from tracker.services.notifications import outbox, sweep

@@ -19,6 +19,12 @@ def _data(**changes):
     return data
 
 
+def _on_the_day(changes):
+    """Dates in a parametrize list are given as callables, so they are taken on the day the test runs:
+    a run that crosses midnight in Shanghai would otherwise test yesterday's "tomorrow"."""
+    return {key: value() if callable(value) else value for key, value in changes.items()}
+
+
 def _count(model):
     return db.session.scalar(select(func.count()).select_from(model))
 
@@ -60,18 +66,18 @@ def test_a_bad_follow_up_saves_nothing(app, factory):
 
 @pytest.mark.parametrize("changes, field, words", [
     ({"visited_on": None}, "visited_on", "请填写走访日期"),
-    ({"visited_on": today() + dt.timedelta(days=1)}, "visited_on", "不能晚于今天"),
+    ({"visited_on": lambda: today() + dt.timedelta(days=1)}, "visited_on", "不能晚于今天"),
     ({"visited_on": dt.date(2019, 1, 1)}, "visited_on", "不能早于"),
     ({"kind": "fax"}, "kind", "走访方式"),
     ({"summary": "   "}, "summary", "请填写走访情况"),
-    ({"next_planned_on": today()}, "next_planned_on", "应晚于本次走访日期"),
-    ({"next_planned_on": today() + dt.timedelta(days=900)}, "next_planned_on", "过远"),
+    ({"next_planned_on": today}, "next_planned_on", "应晚于本次走访日期"),
+    ({"next_planned_on": lambda: today() + dt.timedelta(days=900)}, "next_planned_on", "过远"),
 ])
 def test_visit_fields_are_checked(app, factory, changes, field, words):
     officer = factory.user("officer", "wujin")
     company = factory.company("wujin", officer=officer)
     with pytest.raises(ServiceError) as err:
-        service.log_visit(officer, company.id, _data(**changes))
+        service.log_visit(officer, company.id, _data(**_on_the_day(changes)))
     assert err.value.field == field and words in err.value.message
     assert _count(Visit) == 0
 
@@ -79,13 +85,13 @@ def test_visit_fields_are_checked(app, factory, changes, field, words):
 @pytest.mark.parametrize("row, field, words", [
     ({"category": "nonsense"}, "category", "诉求类别"),
     ({"due_workdays": None}, "due_on", "请填写办理期限"),
-    ({"due_on": today(), "due_workdays": 2}, "due_on", "其中一项"),
+    ({"due_on": today, "due_workdays": 2}, "due_on", "其中一项"),
 ])
 def test_follow_up_rows_are_checked_with_their_row_in_the_field(app, factory, row, field, words):
     officer = factory.user("officer", "wujin")
     company = factory.company("wujin", officer=officer)
     values = {"index": 2, "description": "诉求", "category": "other", "due_workdays": 3}
-    values.update(row)
+    values.update(_on_the_day(row))
     with pytest.raises(ServiceError) as err:
         service.log_visit(officer, company.id, _data(), [service.FollowUpInput(**values)])
     assert err.value.field == f"follow_ups-2-{field}" and words in err.value.message

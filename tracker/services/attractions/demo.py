@@ -57,7 +57,7 @@ _DIGITS = "一二三四五六七八九"
 
 def _phase(n: int) -> str:
     """（二期）, （十一期）, （二十期）: how a follow-on project of the same company is usually named."""
-    if n >= 100:  # never reached: a company name collides with at most one other (股份 or not)
+    if n >= 100:  # the numerals below stop at 九十九 (the demo needs （二期） at most)
         return f"（{n}期）"
     tens, ones = divmod(n, 10)
     numeral = ("" if tens < 2 else _DIGITS[tens - 1]) + ("十" if tens else "") + (_DIGITS[ones - 1] if ones else "")

@@ -54,7 +54,6 @@ COMPUTE_TASK = "workers.tasks.compute_candidate_results"
 KEPT_MISSING = 1
 # The checks that read CompanyFacts.holds_valid_hnte (check_tech_sme: direct confirmation).
 READS_HNTE_FLAG = frozenset({"tech_sme"})
-DEFAULT_INLINE_LIMIT = 2000
 # A set "computing" with no progress for this long lost its worker (or its task): start it again.
 STALLED_AFTER = dt.timedelta(minutes=15)
 READY, COMPUTING = "ready", "computing"
@@ -213,9 +212,8 @@ def _progress(rung: str, year: int, done: int) -> None:
 
 
 def _inline_limit() -> int:
-    if not has_app_context():
-        return DEFAULT_INLINE_LIMIT
-    return int(current_app.config.get("CANDIDATE_RESULTS_INLINE_LIMIT", DEFAULT_INLINE_LIMIT))
+    # Its default lives with the other settings (tracker/config.py).
+    return int(current_app.config["CANDIDATE_RESULTS_INLINE_LIMIT"])
 
 
 def _dispatch(rung: str, year: int) -> bool:
@@ -277,6 +275,12 @@ def ensure_years(years: Iterable[int] | None = None, *, allow_inline: bool = Tru
         (rung, year): ensure_ready(rung, year, allow_inline=allow_inline)
         for year in chosen for rung in ladder.RUNG_CODES
     }
+
+
+def prepare_years(years: Iterable[int] | None = None) -> int:
+    """`ensure_years`, for the nightly job: how many sets are still being computed (0 when every
+    set was ready or was computed on the spot)."""
+    return sum(1 for state in ensure_years(years).values() if not state.ready)
 
 
 def recompute_all(years: Iterable[int] | None = None) -> int:

@@ -9,13 +9,14 @@ may run twice. The emails of the rows added are queued on the unit of work
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 
 # Links in notifications are app paths built from the URL map, also where no request exists
 # (the sweep runs in workers and the CLI).
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import JSON, select, text
 
 from tracker.extensions import db
 from tracker.models import ChannelDefault, Notification, User
@@ -26,6 +27,7 @@ from tracker.services.unit_of_work import publish_after_commit
 from tracker.services.upsert import dialect_insert
 
 EXECUTE_CHUNK = 5000  # parameter sets per execute(): bounds memory, not round trips
+JSON_CHUNK = 20_000  # rows per set-based INSERT on PostgreSQL: bounds the JSON text's memory
 UNIQUE_KEY = ["recipient_id", "kind", "subject_key", "period", "channel"]
 ROBOT_KEY = ["robot_id", "kind", "subject_key", "period"]
 
@@ -131,20 +133,69 @@ def insert_notifications(rows: list[dict]) -> list[tuple[int, bool]]:
 
 
 def insert_returning(rows: list[dict], *columns) -> list:
-    """INSERT outbox rows as `insert_notifications` does; for each row added (id, email_wanted, *columns)."""
-    added: list = []
+    """INSERT outbox rows as `insert_notifications` does; for each row added (id, email_wanted, *columns),
+    in no particular order."""
     rows = _flat(rows)
-    # One compiled statement executed with many parameter sets: SQLAlchemy batches them into
-    # multi-row INSERT ... RETURNING itself ("insertmanyvalues"), which is far cheaper than
-    # compiling a new VALUES list per chunk (111,000 rows: 38 s before, see docs/benchmarks.md).
+    if not rows:
+        return []
+    if db.engine.dialect.name == "postgresql":
+        return _insert_from_json(rows, columns)
+    # SQLite: one compiled statement executed with many parameter sets (SQLAlchemy's
+    # "insertmanyvalues" batches them into multi-row INSERT ... RETURNING).
     statement = (
         dialect_insert(Notification)
         .on_conflict_do_nothing(index_elements=UNIQUE_KEY)
         .returning(Notification.id, Notification.email_wanted, *columns)
     )
+    added: list = []
     for start in range(0, len(rows), EXECUTE_CHUNK):
         added += db.session.execute(statement, rows[start:start + EXECUTE_CHUNK]).all()
     return added
+
+
+def _insert_from_json(rows: list[dict], columns) -> list:
+    """PostgreSQL: the rows sent as one JSON array and turned back into rows by the server,
+    `INSERT … SELECT … FROM json_populate_recordset(NULL::notification, …) ON CONFLICT DO NOTHING
+    RETURNING`: one statement and one parameter per chunk, its column types those of the table.
+
+    Why: a sweep of a 100,000-company city writes tens of thousands of rows. As parameter sets,
+    SQLAlchemy binds and PostgreSQL parses them a thousand rows at a time, each value its own
+    parameter (the outbox INSERT was 55 of the sweep's 80 s, docs/benchmarks.md); as one array per
+    column, psycopg's escaping of every text element took most of the time; as JSON, the encoding
+    and the decoding both run in C.
+    """
+    table = Notification.__table__
+    quote = db.engine.dialect.identifier_preparer.quote
+    names = list(rows[0])
+    selected = []
+    for name in names:
+        column_type = table.c[name].type
+        # JSON null reads back as SQL NULL here; the ORM stores None as JSON null unless the
+        # column says none_as_null, and so does this.
+        if isinstance(column_type, JSON) and not column_type.none_as_null:
+            selected.append(f"coalesce(source.{quote(name)}, 'null'::json)")
+        else:
+            selected.append(f"source.{quote(name)}")
+    returned = ["id", "email_wanted", *(column.name for column in columns)]
+    statement = text(
+        f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) "
+        f"SELECT {', '.join(selected)} FROM json_populate_recordset(NULL::{quote(table.name)}, CAST(:rows AS json)) AS source "
+        f"ON CONFLICT ({', '.join(map(quote, UNIQUE_KEY))}) DO NOTHING "
+        f"RETURNING {', '.join(map(quote, returned))}"
+    )
+    added: list = []
+    for start in range(0, len(rows), JSON_CHUNK):
+        # ASCII with \u escapes, as the ORM writes a JSON column (the json type keeps the text as given).
+        chunk = json.dumps(rows[start:start + JSON_CHUNK], default=_json_value)
+        added += db.session.execute(statement, {"rows": chunk}).all()
+    return added
+
+
+def _json_value(value):
+    """What json.dumps cannot encode itself: dates and times, as ISO 8601 (with their UTC offset)."""
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    raise TypeError(f"an outbox row holds a {type(value).__name__}, which has no JSON form")
 
 
 def insert_robot_rows(rows: list[dict]) -> list[int]:

@@ -68,10 +68,10 @@ def last_assignment_end_subquery():
     )
 
 
-def _recorded_by(day: dt.date):
-    """WHERE clause: the company was recorded on or before local day `day` (timestamps are UTC)."""
+def _recorded_by(created_at, day: dt.date):
+    """WHERE clause: `created_at` (the company's) is on or before local day `day` (timestamps are UTC)."""
     cutoff = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, clock.TZ)
-    return Company.created_at < cutoff.astimezone(dt.timezone.utc)
+    return created_at < cutoff.astimezone(dt.timezone.utc)
 
 
 def due_visits(
@@ -94,34 +94,39 @@ def due_visits(
     planned = next_planned_subquery()
     # Read only for the unassigned: CASE leaves the subquery unevaluated for assigned companies.
     ended = case((Assignment.id.is_(None), last_assignment_end_subquery()), else_=None)
-    cutoff_by_rank = case({STAGE_RANK[s]: cutoffs[s] for s in cutoffs}, value=rank, else_=cutoffs["prospect"])
 
     # An officer's own list starts from their open assignments (indexed), not from every company.
     if user is not None and user.is_officer and officer_id is None:
         officer_id = user.id
-    query = (
-        select(Company.id, Company.name, Company.district, Assignment.officer_id, Assignment.assigned_from,
-               rank.label("rank"), last.label("last"), planned.label("planned"), ended.label("ended"),
-               Company.created_at)
+    per_company = (
+        select(Company.id.label("company_id"), Company.name, Company.district, Company.created_at,
+               Assignment.id.label("assignment_id"), Assignment.officer_id, Assignment.assigned_from,
+               rank.label("rank"), last.label("last"), planned.label("planned"), ended.label("ended"))
         .select_from(Company)
         .outerjoin(Assignment, and_(Assignment.company_id == Company.id, Assignment.assigned_until.is_(None),
                                     Assignment.is_primary.is_(True)))
         .where(Company.deleted_at.is_(None))
     )
     if user is not None:
-        query = query.where(company_scope_clause(user))
+        per_company = per_company.where(company_scope_clause(user))
     if officer_id is not None:
-        query = query.where(Assignment.officer_id == officer_id)
+        per_company = per_company.where(Assignment.officer_id == officer_id)
     if district is not None:
-        query = query.where(Company.district == district)
-    query = query.where(
+        per_company = per_company.where(Company.district == district)
+    # OFFSET 0 keeps the database from folding this derived table into the WHERE below, where each
+    # mention of `planned` or `last` would run its subquery again: each now runs once per company
+    # (city-wide, 5 index lookups per company became 3).
+    c = per_company.offset(0).subquery("per_company")
+    cutoff_by_rank = case({STAGE_RANK[s]: cutoffs[s] for s in cutoffs}, value=c.c.rank, else_=cutoffs["prospect"])
+    query = select(c.c.company_id, c.c.name, c.c.district, c.c.officer_id, c.c.assigned_from, c.c.rank,
+                   c.c.last, c.c.planned, c.c.ended, c.c.created_at).where(
         or_(
-            and_(planned.is_not(None), planned <= horizon),
-            and_(planned.is_(None), last.is_not(None), last <= cutoff_by_rank),
-            and_(planned.is_(None), last.is_(None), Assignment.assigned_from <= horizon),
+            and_(c.c.planned.is_not(None), c.c.planned <= horizon),
+            and_(c.c.planned.is_(None), c.c.last.is_not(None), c.c.last <= cutoff_by_rank),
+            and_(c.c.planned.is_(None), c.c.last.is_(None), c.c.assigned_from <= horizon),
             # Unassigned, never visited: due from the day it became unassigned.
-            and_(planned.is_(None), last.is_(None), Assignment.id.is_(None),
-                 or_(ended <= horizon, and_(ended.is_(None), _recorded_by(horizon)))),
+            and_(c.c.planned.is_(None), c.c.last.is_(None), c.c.assignment_id.is_(None),
+                 or_(c.c.ended <= horizon, and_(c.c.ended.is_(None), _recorded_by(c.c.created_at, horizon)))),
         )
     )
     rows = db.session.execute(query).all()
