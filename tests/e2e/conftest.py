@@ -54,11 +54,14 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, live_server):
-    """Open pages in fresh contexts (desktop by default, phone=True for a phone viewport)."""
+    """Open pages in fresh contexts (desktop by default, phone=True for a phone viewport; the
+    device's time zone is the machine's unless `timezone_id` names another)."""
     contexts = []
 
-    def _open(phone: bool = False):
+    def _open(phone: bool = False, timezone_id: str | None = None):
         options = {"base_url": live_server, "locale": "zh-CN"}
+        if timezone_id:
+            options["timezone_id"] = timezone_id
         if phone:
             options.update(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
         context = browser.new_context(**options)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from tests.e2e.conftest import login, screenshot
-from tracker.clock import today
+from tracker.clock import TZ, today
 from tracker.extensions import db
 from tracker.models import CultivationTrack, FollowUp, Visit
 from tracker.services.cultivation import tracks
@@ -34,9 +34,17 @@ def _column_of(page, name) -> str:
     return _card(page, name).evaluate("el => el.closest('.board-column').dataset.status")
 
 
+def _zone_on_another_day() -> str:
+    """A time zone whose calendar day differs from Shanghai's right now (UTC-12 is 20 hours behind,
+    UTC+14 6 hours ahead): a page that takes the device's day instead of the bureau's shows it."""
+    return "Etc/GMT-14" if dt.datetime.now(TZ).hour >= 20 else "Etc/GMT+12"
+
+
 def test_board_lights_allowed_columns_highlights_the_move_and_undoes_it(app, factory, new_page):
     manager, names = _board(factory)
-    page = new_page()
+    # The officer's device is set to another day than the bureau's: the date filled in below is
+    # still today in Shanghai (tracker/clock.py), the day the server checks it against.
+    page = new_page(timezone_id=_zone_on_another_day())
     page.set_viewport_size({"width": 1440, "height": 900})
     login(page, manager.email, factory.PASSWORD)
     page.goto(f"/cultivation/?rung=hnte&year={today().year}")

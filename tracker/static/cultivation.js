@@ -36,9 +36,18 @@
     select.value = target;
     syncRecognition(form);
     var first = form.querySelector(target === "recognized" ? "input[name=granted_on]" : "input[name=reason]");
-    if (first && target === "recognized" && !first.value) { first.value = new Date().toISOString().slice(0, 10); }
+    if (first && target === "recognized" && !first.value) { first.value = bureauToday(); }
     card.scrollIntoView({ block: "center" });
     if (first) { first.focus(); }
+  }
+
+  // Today in Asia/Shanghai, the bureau's day (tracker/clock.py), whatever the device's own time
+  // zone: toISOString() gives the UTC date, a day behind in China between 00:00 and 08:00.
+  function bureauToday() {
+    var parts = {};
+    new Intl.DateTimeFormat("en-US", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" })
+      .formatToParts(new Date()).forEach(function (part) { parts[part.type] = part.value; });
+    return parts.year + "-" + parts.month + "-" + parts.day;
   }
 
   // Move `card` to the column of `target`: submit at once, or open the form when more is needed.
