@@ -66,15 +66,15 @@ def _recertifying(rung: str, on: dt.date, year: int):
     )
 
 
-def _settled_holders(rung: str, on: dt.date, year: int):
-    """Uncorrelated: ids of companies that need no application of `rung` in `year`.
+def _settled_holding(rung: str, on: dt.date, year: int):
+    """WHERE clause on a designation: its company needs no application of `rung` in `year`.
 
-    They hold it on `on` through a designation that is not due for re-certification that year
-    (it runs beyond the year, has no end, or is the year's own), or already have a later one
+    The company holds it on `on` through a designation that is not due for re-certification that
+    year (it runs beyond the year, has no end, or is the year's own), or already has a later one
     starting by the year end (a renewal granted ahead of its start).
     """
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    return select(Designation.company_id).where(
+    return and_(
         Designation.rung == rung,
         or_(
             and_(in_force_clause(on), or_(
@@ -222,12 +222,14 @@ def _candidate_clauses(user: User | None, filters: CandidateFilters, day: dt.dat
     """Who may be a candidate on evaluation day `day` (scoped, filtered): not holding the rung
     beyond the year, and (HNTE) not disqualified in it. Shared by the reference ranking and the
     read of the stored results, so both list the same companies."""
-    clauses = [_live_scope(user), Company.id.not_in(_settled_holders(filters.target_rung, day, filters.year))]
+    # NOT EXISTS, not NOT IN (subquery): PostgreSQL can plan it as an anti-join, where NOT IN, with
+    # its NULL semantics, stays a filter over a hashed list: 20–25 % off the page at 100,000+
+    # companies (docs/benchmarks.md).
+    clauses = [_live_scope(user), ~exists().where(
+        Designation.company_id == Company.id, _settled_holding(filters.target_rung, day, filters.year))]
     if filters.target_rung == "hnte":
         # Disqualified this year: no re-application until next year (docs/DOMAIN.md §1).
-        clauses.append(Company.id.not_in(
-            select(Designation.company_id).where(revoked_hnte_in_year_clause(filters.year))
-        ))
+        clauses.append(~exists().where(Designation.company_id == Company.id, revoked_hnte_in_year_clause(filters.year)))
     if filters.district:
         clauses.append(Company.district == filters.district)
     if filters.industry:
